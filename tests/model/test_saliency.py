@@ -1,0 +1,95 @@
+"""Heat maps have the right shape and range, and they follow the ink."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from model.architecture import build_model
+from model.saliency import Explainer
+
+SMALL = [
+    {"type": "conv", "filters": 8},
+    {"type": "pool"},
+    {"type": "conv", "filters": 8},
+    {"type": "pool"},
+    {"type": "flatten"},
+    {"type": "dense", "units": 16},
+]
+
+
+def _drawing(kind: str, centre_x: int, centre_y: int = 14, size: int = 5) -> np.ndarray:
+    image = np.zeros((28, 28), np.uint8)
+    if kind == "circle":
+        cv2.circle(image, (centre_x, centre_y), size, 255, 2, cv2.LINE_AA)
+    else:
+        cv2.rectangle(image, (centre_x - size, centre_y - size), (centre_x + size, centre_y + size), 255, 2)
+    return image.astype(np.float32) / 255.0
+
+
+@pytest.fixture(scope="module")
+def shapes_model():
+    """A tiny CNN that tells circles from squares anywhere in the frame (trained in a few seconds)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    images, labels = [], []
+    for _ in range(600):
+        label = int(rng.integers(2))
+        images.append(_drawing(("circle", "square")[label], int(rng.integers(7, 21)), int(rng.integers(7, 21)),
+                               int(rng.integers(4, 7))))
+        labels.append(label)
+    model = build_model(SMALL, 2)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(np.stack(images)[..., None], np.array(labels), epochs=4, batch_size=32, verbose=0)
+    return model
+
+
+def _centre_x(heat: np.ndarray) -> float:
+    return float((heat.sum(axis=0) * np.arange(28)).sum() / heat.sum())
+
+
+@pytest.mark.parametrize("method", ["grad-cam", "gradient"])
+def test_heat_follows_the_ink(shapes_model, method):
+    explainer = Explainer(shapes_model)
+    left = explainer.explain(_drawing("circle", 7), method=method).heatmap
+    right = explainer.explain(_drawing("circle", 21), method=method).heatmap
+    for heat in (left, right):
+        assert heat.shape == (28, 28) and heat.dtype == np.float32
+        assert heat.min() >= 0 and heat.max() == pytest.approx(1.0)
+    assert _centre_x(left) < 12 < 16 < _centre_x(right)
+
+
+def test_a_chosen_label_is_explained(shapes_model):
+    explainer = Explainer(shapes_model)
+    drawing = _drawing("square", 14)
+    top = explainer.explain(drawing)
+    other = explainer.explain(drawing, label_index=1 - top.label_index)
+    assert top.label_index == int(np.argmax(shapes_model(drawing[None, :, :, None]).numpy()))
+    assert other.label_index == 1 - top.label_index
+
+
+def test_ensemble_member_is_explained(shapes_model):
+    import keras
+
+    inputs = keras.Input((28, 28, 1))
+    second = build_model(SMALL, 2, name="member2")
+    second.set_weights(shapes_model.get_weights())
+    first = keras.models.clone_model(shapes_model)
+    first.name = "member1"
+    first.set_weights(shapes_model.get_weights())
+    ensemble = keras.Model(inputs, keras.layers.Average(name="ensemble")([first(inputs), second(inputs)]))
+    explainer = Explainer(ensemble)
+    assert explainer.members == 2
+    drawing = _drawing("circle", 8)
+    np.testing.assert_allclose(explainer.explain(drawing, member=1).heatmap,
+                               Explainer(shapes_model).explain(drawing).heatmap, atol=1e-4)
+    with pytest.raises(ValueError, match="member must be between 0 and 1; received 2"):
+        explainer.explain(drawing, member=2)
+
+
+def test_wrong_image_shape_is_refused(shapes_model):
+    with pytest.raises(ValueError, match=r"\(28, 28\).*received shape \(32, 32\)"):
+        Explainer(shapes_model).explain(np.zeros((32, 32)))
