@@ -1,0 +1,396 @@
+"""The user's saved drawings for one task: a folder per label, a PNG and a stroke file per sample.
+
+On disk, under `model.paths.drawings_dir(task)`::
+
+    <label>/<id>.png      the drawing as drawn, dark ink on light, square (reads with
+                          keras.utils.image_dataset_from_directory and any ImageFolder loader)
+    <label>/<id>.json     its strokes as one Quick, Draw! object: {"key_id", "word", "drawing": [[xs], [ys], [ts]],
+                          "timestamp", "countrycode", "recognized", "pen_widths"}
+    strokes.ndjson        every sample's object, one per line, rebuilt from the .json files by `write_ndjson()`
+
+A sample exists exactly when its PNG exists. Each file is written atomically (`model.storage`), the .json before
+the .png, so a crash leaves at worst an orphan .json that no listing sees and the next `cleanup()` removes: there
+is no separate index to break. Deleted samples go to `<data_dir>/trash/<task>/` (outside the label folders, so
+image loaders never see them) and `restore()` brings them back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from model import paths, storage
+from model.preprocessing import load_image, preprocess
+from model.strokes import Stroke
+
+# Saved PNGs are square at this size: big enough to look like the drawing, small enough for thousands of them.
+SAVED_IMAGE_SIZE = 256
+_INVALID_LABEL = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One saved drawing.
+
+    Attributes:
+        id: unique name, also the file stem.
+        label: the folder it lives in.
+        path: its PNG.
+    """
+
+    id: str
+    label: str
+    path: Path
+
+    @property
+    def strokes_path(self) -> Path:
+        return self.path.with_suffix(".json")
+
+
+@dataclass(frozen=True)
+class RemovedSample:
+    """What `SampleStore.remove` returns: enough to put the sample back with `restore`."""
+
+    id: str
+    label: str
+    trash_png: Path
+    trash_json: Path
+
+
+def validate_label(label: str) -> str:
+    """Returns `label` stripped, or raises ValueError saying why it cannot name a folder."""
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError(f"A label needs a name; received {label!r}. Type a word such as 'star'.")
+    label = label.strip()
+    if _INVALID_LABEL.search(label) or label.startswith(".") or label in (".", ".."):
+        raise ValueError(
+            f"Label {label!r} cannot be a folder name; use letters, digits, spaces, '-' or '_' "
+            "(no / \\ : * ? \" < > | and no leading dot)."
+        )
+    if len(label) > 40:
+        raise ValueError(f"Label {label!r} is {len(label)} characters long; keep it to 40 or fewer.")
+    return label
+
+
+def drawing_image(image: np.ndarray) -> np.ndarray | None:
+    """Crops a canvas raster to its ink (with a margin), pads it square and scales it to the saved size.
+
+    Args:
+        image: grayscale or colour array of the drawing, any size, either ink polarity.
+
+    Returns:
+        A (256, 256) uint8 image, dark ink on white, or None when the image holds no ink.
+    """
+    from model.preprocessing import ink_strength
+
+    strength = ink_strength(image)
+    mask = strength > 0.2
+    if not mask.any():
+        return None
+    rows, cols = np.nonzero(mask)
+    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    side = int(max(bottom - top, right - left) * 1.15) + 4
+    square = np.zeros((side, side), np.float32)
+    y0, x0 = (side - (bottom - top)) // 2, (side - (right - left)) // 2
+    square[y0:y0 + bottom - top, x0:x0 + right - left] = strength[top:bottom, left:right]
+    interpolation = cv2.INTER_AREA if side > SAVED_IMAGE_SIZE else cv2.INTER_LINEAR
+    resized = cv2.resize(square, (SAVED_IMAGE_SIZE, SAVED_IMAGE_SIZE), interpolation=interpolation)
+    return (255 - np.clip(resized, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def strokes_to_quickdraw(strokes: list[Stroke]) -> tuple[list, list]:
+    """Returns (drawing, pen_widths): Quick, Draw!'s [[xs], [ys], [ts]] per inked stroke and each one's width."""
+    drawing, widths = [], []
+    for stroke in strokes:
+        if stroke.eraser or len(stroke.points) == 0:
+            continue
+        points = stroke.points
+        drawing.append([
+            [round(float(v), 1) for v in points[:, 0]],
+            [round(float(v), 1) for v in points[:, 1]],
+            [int(round(float(v))) for v in points[:, 2]],
+        ])
+        widths.append(float(stroke.width))
+    return drawing, widths
+
+
+def quickdraw_to_strokes(drawing: list, pen_widths: list | None = None, default_width: float = 3.0) -> list[Stroke]:
+    """Builds strokes from Quick, Draw!'s [[xs], [ys]] or [[xs], [ys], [ts]] per stroke.
+
+    Raises:
+        ValueError: a stroke is not two or three lists of equal length.
+    """
+    strokes = []
+    for index, part in enumerate(drawing):
+        if not isinstance(part, (list, tuple)) or len(part) not in (2, 3):
+            raise ValueError(f"Stroke {index} must be [[xs], [ys]] or [[xs], [ys], [ts]]; received {str(part)[:60]}.")
+        columns = [list(map(float, values)) for values in part]
+        if len({len(values) for values in columns}) != 1:
+            raise ValueError(f"Stroke {index} has lists of different lengths: {[len(v) for v in columns]}.")
+        width = float(pen_widths[index]) if pen_widths and index < len(pen_widths) else default_width
+        strokes.append(Stroke(np.array(columns, np.float32).T.reshape(-1, len(columns)), width))
+    return strokes
+
+
+class SampleStore:
+    """The saved drawings of one task.
+
+    Args:
+        task_name: the task; its folder is `model.paths.drawings_dir(task_name)` unless `root` is given.
+        root: another folder to use (an export, an import source).
+    """
+
+    def __init__(self, task_name: str, root: str | os.PathLike | None = None):
+        self.task_name = task_name
+        self.root = Path(root) if root is not None else paths.drawings_dir(task_name)
+        self.trash_dir = paths.data_dir() / "trash" / task_name
+        self.cache_path = paths.data_dir() / "cache" / task_name / "arrays.npz"
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    def labels(self) -> list[str]:
+        """Returns the label folders present on disk, sorted."""
+        if not self.root.is_dir():
+            return []
+        return sorted(entry.name for entry in os.scandir(self.root) if entry.is_dir() and not entry.name.startswith("."))
+
+    def samples(self, label: str | None = None) -> list[Sample]:
+        """Returns the samples of `label` (or of every label), oldest first."""
+        result = []
+        for name in [label] if label is not None else self.labels():
+            folder = self.root / name
+            if not folder.is_dir():
+                continue
+            for entry in os.scandir(folder):
+                if entry.name.endswith(".png") and not entry.name.startswith("."):
+                    result.append(Sample(entry.name[:-4], name, Path(entry.path)))
+        return sorted(result, key=lambda sample: (sample.label, sample.id))
+
+    def counts(self) -> dict[str, int]:
+        """Returns {label: number of samples} for every label folder."""
+        return {label: len(self.samples(label)) for label in self.labels()}
+
+    def find(self, sample_id: str) -> Sample:
+        """Returns the sample with this id.
+
+        Raises:
+            KeyError: no such sample.
+        """
+        for label in self.labels():
+            path = self.root / label / f"{sample_id}.png"
+            if path.exists():
+                return Sample(sample_id, label, path)
+        raise KeyError(f"No sample {sample_id!r} in task {self.task_name!r} ({self.root}).")
+
+    def strokes(self, sample_id: str) -> list[Stroke]:
+        """Returns the strokes of a sample ([] if it was imported from an image)."""
+        record = self.record(sample_id)
+        return quickdraw_to_strokes(record.get("drawing", []), record.get("pen_widths"))
+
+    def record(self, sample_id: str) -> dict:
+        """Returns the sample's Quick, Draw! object (a minimal one if its .json is missing or unreadable)."""
+        sample = self.find(sample_id)
+        try:
+            record = json.loads(sample.strokes_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = {"drawing": []}
+        record.update(key_id=sample.id, word=sample.label)
+        return record
+
+    def image(self, sample_id: str) -> np.ndarray:
+        """Returns the sample's saved PNG as a uint8 array."""
+        return load_image(self.find(sample_id).path)
+
+    # -- writing --------------------------------------------------------------------------------------------
+
+    def add(self, label: str, image: np.ndarray, strokes: list[Stroke] | None = None, **extra) -> str:
+        """Saves a drawing under `label` and returns its id.
+
+        Args:
+            label: the class; its folder is created if needed.
+            image: the drawing's raster (any size, any ink polarity).
+            strokes: the drawing as strokes, if known.
+            **extra: more fields for the Quick, Draw! record (for example "recognized").
+
+        Raises:
+            ValueError: the label cannot name a folder, or the image holds no ink.
+        """
+        label = validate_label(label)
+        saved = drawing_image(image)
+        if saved is None:
+            raise ValueError("The drawing is empty; draw something before saving it.")
+        sample_id = new_id()
+        drawing, widths = strokes_to_quickdraw(strokes or [])
+        record = {
+            "key_id": sample_id, "word": label, "countrycode": "", "recognized": bool(extra.pop("recognized", False)),
+            "timestamp": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "drawing": drawing,
+            "pen_widths": widths, "image_size": [int(image.shape[1]), int(image.shape[0])], **extra,
+        }
+        folder = self.root / label
+        storage.atomic_write_text(folder / f"{sample_id}.json", json.dumps(record) + "\n")
+        ok, encoded = cv2.imencode(".png", saved)
+        storage.atomic_write_bytes(folder / f"{sample_id}.png", encoded.tobytes())
+        return sample_id
+
+    def remove(self, sample_id: str) -> RemovedSample:
+        """Moves a sample to the trash and returns what `restore` needs to bring it back."""
+        sample = self.find(sample_id)
+        folder = self.trash_dir / sample.label
+        folder.mkdir(parents=True, exist_ok=True)
+        trash_png, trash_json = folder / sample.path.name, folder / sample.strokes_path.name
+        # The PNG goes first: once it has left, the sample is gone as a whole.
+        os.replace(sample.path, trash_png)
+        if sample.strokes_path.exists():
+            os.replace(sample.strokes_path, trash_json)
+        return RemovedSample(sample.id, sample.label, trash_png, trash_json)
+
+    def restore(self, removed: RemovedSample) -> Sample:
+        """Puts a removed sample back in its label folder and returns it."""
+        folder = self.root / removed.label
+        folder.mkdir(parents=True, exist_ok=True)
+        if removed.trash_json.exists():
+            os.replace(removed.trash_json, folder / removed.trash_json.name)
+        os.replace(removed.trash_png, folder / removed.trash_png.name)
+        return Sample(removed.id, removed.label, folder / removed.trash_png.name)
+
+    def relabel(self, sample_id: str, new_label: str) -> Sample:
+        """Moves a sample to another label's folder and returns it."""
+        new_label = validate_label(new_label)
+        sample = self.find(sample_id)
+        if sample.label == new_label:
+            return sample
+        folder = self.root / new_label
+        record = self.record(sample_id)
+        record["word"] = new_label
+        # New record first, then the PNG (the move that makes it real), then the old record.
+        storage.atomic_write_text(folder / sample.strokes_path.name, json.dumps(record) + "\n")
+        os.replace(sample.path, folder / sample.path.name)
+        sample.strokes_path.unlink(missing_ok=True)
+        return Sample(sample_id, new_label, folder / sample.path.name)
+
+    def rename_label(self, old: str, new: str) -> None:
+        """Renames a label folder (one atomic rename) and rewrites its records' "word"."""
+        new = validate_label(new)
+        source, target = self.root / old, self.root / new
+        if target.exists():
+            raise ValueError(f"Label {new!r} already has a folder in {self.root}; pick another name.")
+        if source.is_dir():
+            os.replace(source, target)
+            for sample in self.samples(new):
+                record = self.record(sample.id)
+                storage.atomic_write_text(sample.strokes_path, json.dumps(record) + "\n")
+
+    def remove_label(self, label: str) -> Path | None:
+        """Moves a whole label folder to the trash; returns where it went (None if it had no folder)."""
+        source = self.root / label
+        if not source.is_dir():
+            return None
+        target = self.trash_dir / f"{label}.{new_id()}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+        return target
+
+    def restore_label(self, label: str, trashed: Path) -> None:
+        """Puts back a label folder that `remove_label` moved to `trashed`."""
+        target = self.root / label
+        if target.exists():
+            raise ValueError(f"Label {label!r} already has a folder again; cannot restore it over {target}.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(trashed, target)
+
+    def cleanup(self) -> int:
+        """Removes orphan records (a .json without its .png, left by a crash) and stray temporary files."""
+        removed = 0
+        for label in self.labels():
+            for entry in os.scandir(self.root / label):
+                path = Path(entry.path)
+                orphan = path.suffix == ".json" and not path.with_suffix(".png").exists()
+                if orphan or (entry.name.startswith(".") and ".part" in entry.name):
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
+    def write_ndjson(self, path: str | os.PathLike | None = None) -> Path:
+        """Writes every sample's Quick, Draw! record, one per line (default: `<task>/strokes.ndjson`)."""
+        target = Path(path) if path is not None else self.root / "strokes.ndjson"
+        lines = [json.dumps(self.record(sample.id)) for sample in self.samples()]
+        return storage.atomic_write_text(target, "".join(line + "\n" for line in lines))
+
+    # -- arrays for training --------------------------------------------------------------------------------
+
+    def load_arrays(self, labels: list[str] | tuple[str, ...] | None = None):
+        """Returns every sample as the network sees it.
+
+        Preprocessed images are cached by file size and modification time, so loading thousands of samples a
+        second time costs only a directory listing.
+
+        Args:
+            labels: the class order; samples of other labels are left out. Default: `labels()`.
+
+        Returns:
+            (x, y, ids): x (N, 28, 28) float32 white on black, y (N,) int64 indices into `labels`, ids (N,) str.
+        """
+        labels = list(labels) if labels is not None else self.labels()
+        index = {label: i for i, label in enumerate(labels)}
+        cache = self._read_cache()
+        fresh: dict[str, tuple[tuple, np.ndarray]] = {}
+        images, targets, ids = [], [], []
+        for sample in self.samples():
+            if sample.label not in index:
+                continue
+            stat = sample.path.stat()
+            key = (stat.st_size, stat.st_mtime_ns)
+            cached = cache.get(f"{sample.label}/{sample.id}")
+            array = cached[1] if cached is not None and cached[0] == key else _preprocess_file(sample.path)
+            fresh[f"{sample.label}/{sample.id}"] = (key, array)
+            if array is None:
+                continue
+            images.append(array)
+            targets.append(index[sample.label])
+            ids.append(sample.id)
+        if fresh.keys() != cache.keys() or any(fresh[k][0] != cache[k][0] for k in fresh):
+            self._write_cache(fresh)
+        x = np.stack(images).astype(np.float32) if images else np.zeros((0, 28, 28), np.float32)
+        return x, np.asarray(targets, np.int64), np.asarray(ids, dtype=str)
+
+    def _read_cache(self) -> dict:
+        try:
+            with np.load(self.cache_path, allow_pickle=False) as data:
+                if int(data["version"]) != _CACHE_VERSION:
+                    return {}
+                keys, stats, arrays = data["keys"], data["stats"], data["arrays"]
+        except (OSError, ValueError, KeyError):
+            return {}
+        return {
+            str(k): ((int(s[0]), int(s[1])), a if s[2] else None) for k, s, a in zip(keys, stats, arrays)
+        }
+
+    def _write_cache(self, entries: dict) -> None:
+        keys = np.asarray(list(entries), dtype=str)
+        stats = np.asarray([[k[0], k[1], a is not None] for k, a in entries.values()], np.int64).reshape(-1, 3)
+        arrays = np.stack([a if a is not None else np.zeros((28, 28), np.float32) for _, a in entries.values()]) \
+            if entries else np.zeros((0, 28, 28), np.float32)
+        with storage.atomic_path(self.cache_path) as temporary:
+            with open(temporary, "wb") as handle:
+                np.savez(handle, version=_CACHE_VERSION, keys=keys, stats=stats, arrays=arrays)
+
+
+def new_id() -> str:
+    """Returns a new sample id: milliseconds since 1970 then random hex, so ids sort by time of saving."""
+    return f"{int(time.time() * 1000):013d}-{secrets.token_hex(3)}"
+
+
+def _preprocess_file(path: Path) -> np.ndarray | None:
+    try:
+        return preprocess(load_image(path))
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,146 @@
+"""The sample store: saving, moving, deleting and loading drawings, and surviving a crash mid-write."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from model import paths
+from model.samples import SampleStore, validate_label
+from model.strokes import Stroke, render_strokes
+
+
+def _circle(radius=60, center=(150, 140), width=8.0):
+    angles = np.linspace(0, 2 * np.pi, 40)
+    points = np.stack([center[0] + radius * np.cos(angles), center[1] + radius * np.sin(angles),
+                       np.arange(40) * 10.0], axis=1)
+    strokes = [Stroke(points, width)]
+    return render_strokes(strokes, 300, 280), strokes
+
+
+def _line():
+    strokes = [Stroke(np.array([[40, 40, 0], [250, 220, 50]], np.float32), 10.0)]
+    return render_strokes(strokes, 300, 280), strokes
+
+
+def test_add_writes_png_and_quickdraw_record_in_label_folder():
+    store = SampleStore("shapes")
+    image, strokes = _circle()
+    sample_id = store.add("circle", image, strokes)
+    png = paths.drawings_dir("shapes") / "circle" / f"{sample_id}.png"
+    record = json.loads(png.with_suffix(".json").read_text())
+    assert png.exists()
+    assert record["word"] == "circle" and record["key_id"] == sample_id
+    xs, ys, ts = record["drawing"][0]
+    assert len(xs) == len(ys) == len(ts) == 40
+    assert store.counts() == {"circle": 1}
+    restored = store.strokes(sample_id)
+    np.testing.assert_allclose(restored[0].points[:, :2], strokes[0].points[:, :2], atol=0.06)
+
+
+def test_saved_png_is_dark_on_light_square():
+    store = SampleStore("shapes")
+    image = store.image(store.add("circle", *_circle()))
+    assert image.shape == (256, 256)
+    assert image[0, 0] == 255 and image.min() < 50
+
+
+def test_empty_drawing_and_bad_labels_are_refused_with_reasons():
+    store = SampleStore("shapes")
+    with pytest.raises(ValueError, match="empty"):
+        store.add("circle", np.full((100, 100), 255, np.uint8))
+    for bad in ("", "  ", "a/b", ".hidden", 'x"y'):
+        with pytest.raises(ValueError, match="label|Label"):
+            validate_label(bad)
+
+
+def test_remove_then_restore_brings_the_sample_back():
+    store = SampleStore("shapes")
+    sample_id = store.add("circle", *_circle())
+    removed = store.remove(sample_id)
+    assert store.counts() == {"circle": 0}
+    with pytest.raises(KeyError, match=sample_id):
+        store.find(sample_id)
+    store.restore(removed)
+    assert store.find(sample_id).label == "circle"
+    assert len(store.strokes(sample_id)) == 1
+
+
+def test_relabel_moves_files_and_updates_record():
+    store = SampleStore("shapes")
+    sample_id = store.add("square", *_circle())
+    store.relabel(sample_id, "circle")
+    assert store.counts() == {"circle": 1, "square": 0}
+    assert store.record(sample_id)["word"] == "circle"
+    assert not (store.root / "square" / f"{sample_id}.json").exists()
+
+
+def test_load_arrays_preprocesses_and_uses_the_cache(monkeypatch):
+    store = SampleStore("shapes")
+    store.add("circle", *_circle())
+    store.add("line", *_line())
+    x, y, ids = store.load_arrays(["line", "circle"])
+    assert x.shape == (2, 28, 28) and x.dtype == np.float32
+    assert sorted(y.tolist()) == [0, 1] and len(ids) == 2
+    assert x.max() == pytest.approx(1.0) and x[:, 0, 0].max() == 0.0
+
+    import model.samples as samples_module
+    calls = []
+    monkeypatch.setattr(samples_module, "_preprocess_file", lambda path: calls.append(path))
+    x2, y2, _ = store.load_arrays(["line", "circle"])
+    assert calls == [] and np.array_equal(x, x2) and np.array_equal(y, y2)
+    # A changed file is preprocessed again.
+    sample = store.samples("circle")[0]
+    os.utime(sample.path, ns=(1, 1))
+    monkeypatch.undo()
+    store.load_arrays(["line", "circle"])
+    monkeypatch.setattr(samples_module, "_preprocess_file", lambda path: calls.append(path))
+    store.load_arrays(["line", "circle"])
+    assert calls == []
+
+
+def test_crash_while_writing_png_leaves_store_consistent(monkeypatch):
+    store = SampleStore("shapes")
+    kept = store.add("circle", *_circle())
+    real_replace = os.replace
+
+    def failing_replace(source, target):
+        if str(target).endswith(".png"):
+            raise OSError(28, "No space left on device")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="No space"):
+        store.add("circle", *_circle(radius=30))
+    monkeypatch.undo()
+    assert [s.id for s in store.samples()] == [kept]
+    leftovers = [p.name for p in (store.root / "circle").iterdir()]
+    assert not [name for name in leftovers if ".part" in name]
+    assert store.cleanup() == 1  # the orphan record of the failed sample
+    assert sorted(p.name for p in (store.root / "circle").iterdir()) == [f"{kept}.json", f"{kept}.png"]
+    x, y, ids = store.load_arrays()
+    assert ids.tolist() == [kept]
+
+
+def test_rename_and_remove_label_with_restore():
+    store = SampleStore("mine")
+    first = store.add("star", *_circle())
+    store.rename_label("star", "sun")
+    assert store.counts() == {"sun": 1}
+    assert store.record(first)["word"] == "sun"
+    trashed = store.remove_label("sun")
+    assert store.counts() == {}
+    store.restore_label("sun", trashed)
+    assert store.find(first).label == "sun"
+
+
+def test_write_ndjson_has_one_quickdraw_object_per_sample():
+    store = SampleStore("shapes")
+    ids = {store.add("circle", *_circle()), store.add("line", *_line())}
+    lines = store.write_ndjson().read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert {r["key_id"] for r in records} == ids
+    assert {r["word"] for r in records} == {"circle", "line"}
