@@ -52,5 +52,15 @@ def get_task(name: str) -> Task:
 
 
 def all_tasks() -> dict[str, Task]:
-    """Returns every task by name: the built-in ones and those the user created."""
-    return dict(BUILTIN_TASKS)
+    """Returns every task by name: the built-in ones (with labels the user added) and those the user created."""
+    from model import user_tasks
+
+    config = user_tasks.load_config()
+    tasks = {}
+    for name, task in BUILTIN_TASKS.items():
+        extra = tuple(config["extra_labels"].get(name, []))
+        tasks[name] = Task(task.name, task.labels + extra, task.base_data, task.title) if extra else task
+    for record in config["tasks"]:
+        if record.get("name") and record["name"] not in tasks and len(record.get("labels", [])) >= 2:
+            tasks[record["name"]] = Task(record["name"], tuple(record["labels"]), None, record.get("title", ""))
+    return tasks
