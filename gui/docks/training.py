@@ -1,0 +1,198 @@
+"""The training dock: recipe, Train/Cancel, progress with loss, accuracy and ETA, resume, and MNIST's file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout,
+    QWidget,
+)
+
+from gui.progress_text import model_summary, progress_details, progress_fraction
+from gui.session import ModelSession
+from model.paths import data_dir
+from model.storage import atomic_write_json, read_json
+
+RECIPES = {
+    "quick": ("Quick", "One CNN, trained in about a minute (Shapes) or three (Digits)."),
+    "best": ("Best", "An ensemble of three deeper CNNs with augmentation: the most accurate, and much slower."),
+}
+MNIST_SETTING = "mnist_path"
+
+
+def save_mnist_path(path: str) -> None:
+    """Records the user's mnist.npz in data_dir()/settings.json, where model.mnist looks for it."""
+    settings_file = data_dir() / "settings.json"
+    values = read_json(settings_file, default={}) or {}
+    values[MNIST_SETTING] = str(Path(path).resolve())
+    atomic_write_json(settings_file, values)
+
+
+class TrainingDock(QDockWidget):
+    """Trains the current task's model in the background, with progress and cooperative Cancel."""
+
+    def __init__(self, session: ModelSession, parent: QWidget | None = None) -> None:
+        super().__init__("Training", parent)
+        self.setObjectName("trainingDock")
+        self._session = session
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(12, 8, 12, 10)
+        layout.setSpacing(6)
+        self.summary = QLabel(body, objectName="modelSummary", wordWrap=True)
+        layout.addWidget(self.summary)
+        layout.addLayout(self._build_controls(body))
+        self.progress_bar = QProgressBar(body, objectName="trainingProgress", textVisible=True)
+        self.progress_bar.setRange(0, 1000)
+        self.details = QLabel(body, objectName="trainingDetails", wordWrap=True)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.details)
+        layout.addWidget(self._build_resume(body))
+        layout.addWidget(self._build_mnist(body))
+        layout.addStretch(1)
+        self.setWidget(body)
+        session.task_changed.connect(self._refresh)
+        session.state_changed.connect(self._refresh)
+        session.model_changed.connect(self._refresh)
+        session.training_progress.connect(self._on_session_training_progress)
+        session.training_finished.connect(self._on_session_training_finished)
+        session.training_failed.connect(self._on_session_training_failed)
+        self._refresh()
+
+    def _build_controls(self, body: QWidget) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.recipe_box = QComboBox(body, objectName="recipeBox")
+        for key, (title, tip) in RECIPES.items():
+            self.recipe_box.addItem(title, key)
+            self.recipe_box.setItemData(self.recipe_box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.recipe_box.setToolTip("Recipe: Quick trains one CNN in minutes; Best trains an ensemble of three.")
+        self.recipe_box.currentIndexChanged.connect(self._on_recipe_box_changed)
+        self.train_button = QPushButton("Train", body, objectName="trainButton")
+        self.train_button.setToolTip("Train the current task's model in the background (Ctrl+T)")
+        self.train_button.clicked.connect(self._on_train_button_clicked)
+        row.addWidget(QLabel("Recipe", body))
+        row.addWidget(self.recipe_box, 1)
+        row.addWidget(self.train_button)
+        return row
+
+    def _build_resume(self, body: QWidget) -> QFrame:
+        self.resume_panel = QFrame(body, objectName="resumePanel")
+        row = QHBoxLayout(self.resume_panel)
+        row.setContentsMargins(8, 6, 8, 6)
+        row.addWidget(QLabel("An unfinished training was saved.", self.resume_panel, wordWrap=True), 1)
+        self.resume_button = QPushButton("Resume", self.resume_panel, objectName="resumeButton")
+        self.resume_button.setToolTip("Continue from the last completed epoch")
+        self.resume_button.clicked.connect(lambda: self.start_training(resume=True))
+        row.addWidget(self.resume_button)
+        return self.resume_panel
+
+    def _build_mnist(self, body: QWidget) -> QFrame:
+        self.mnist_panel = QFrame(body, objectName="mnistPanel")
+        column = QVBoxLayout(self.mnist_panel)
+        column.setContentsMargins(8, 6, 8, 8)
+        self.mnist_message = QLabel(self.mnist_panel, objectName="mnistMessage", wordWrap=True)
+        self.mnist_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.mnist_button = QPushButton("Choose mnist.npz…", self.mnist_panel, objectName="mnistButton")
+        self.mnist_button.clicked.connect(self._on_mnist_button_clicked)
+        column.addWidget(self.mnist_message)
+        column.addWidget(self.mnist_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.mnist_panel.hide()
+        return self.mnist_panel
+
+    # ----- actions --------------------------------------------------------------------------------------
+
+    def recipe(self) -> str:
+        return self.recipe_box.currentData()
+
+    def start_training(self, resume: bool = False) -> None:
+        """Trains the current task with the chosen recipe (Cancel while it runs)."""
+        if self._session.is_training():
+            return
+        self.mnist_panel.hide()
+        self.details.setText("Preparing the data…")
+        self._session.train(self.recipe(), resume=resume)
+
+    def _on_train_button_clicked(self) -> None:
+        if self._session.is_training():
+            self._session.cancel_training()
+            self.details.setText("Cancelling after this batch…")
+            self.train_button.setEnabled(False)
+        else:
+            self.start_training(resume=False)
+
+    def _on_recipe_box_changed(self) -> None:
+        QSettings().setValue(f"training/{self._session.task.name}/recipe", self.recipe())
+
+    def _on_mnist_button_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose mnist.npz", str(Path.home()), "MNIST (*.npz)")
+        if path:
+            self.use_mnist_file(path)
+
+    def use_mnist_file(self, path: str) -> None:
+        """Remembers the user's mnist.npz and trains Digits from it."""
+        save_mnist_path(path)
+        self.mnist_panel.hide()
+        self.start_training()
+
+    # ----- session events -------------------------------------------------------------------------------
+
+    def _on_session_training_progress(self, progress) -> None:
+        self.progress_bar.setValue(round(1000 * progress_fraction(progress)))
+        self.progress_bar.setFormat(f"{100 * progress_fraction(progress):.0f}%")
+        self.details.setText(progress_details(progress))
+
+    def _on_session_training_finished(self, task_name: str, result) -> None:
+        cancelled = bool(getattr(result, "cancelled", False))
+        title = task_name.capitalize()
+        self.details.setText(f"{title}: cancelled; the last good model is kept." if cancelled else
+                             f"{title}: training finished.")
+        self._refresh()
+
+    def _on_session_training_failed(self, task_name: str, kind: str, message: str) -> None:
+        if kind == "mnist_unavailable":
+            self.mnist_message.setText(message)
+            self.mnist_panel.show()
+            self.details.setText("Digits needs MNIST. Shapes works without it.")
+        else:
+            self.details.setText(f"Training {task_name} failed: {message}")
+        self._refresh()
+
+    def _refresh(self, *_args) -> None:
+        session = self._session
+        task = session.task
+        saved = QSettings().value(f"training/{task.name}/recipe", "quick")
+        index = self.recipe_box.findData(saved)
+        if index >= 0 and index != self.recipe_box.currentIndex():
+            self.recipe_box.blockSignals(True)
+            self.recipe_box.setCurrentIndex(index)
+            self.recipe_box.blockSignals(False)
+        training = session.is_training()
+        busy_elsewhere = training and session.training_task != task.name
+        self.train_button.setEnabled(not busy_elsewhere and not session.training_cancelled())
+        self.train_button.setText("Cancel" if training and not busy_elsewhere else f"Train {task.display_name}")
+        self.train_button.setProperty("role", "cancel" if training else "primary")
+        self.train_button.style().unpolish(self.train_button)
+        self.train_button.style().polish(self.train_button)
+        self.recipe_box.setEnabled(not training)
+        self.progress_bar.setVisible(training)
+        if not training:
+            self.progress_bar.setValue(0)
+        self.resume_panel.setVisible(not training and _has_checkpoint(task.name))
+        if busy_elsewhere:
+            self.summary.setText(f"Training {session.training_task.capitalize()} in the background…")
+        elif training:
+            self.summary.setText(f"Training {task.display_name} ({session.training_recipe})…")
+        elif session.info is not None:
+            self.summary.setText(model_summary(task.display_name, session.info))
+        else:
+            self.summary.setText(f"{task.display_name}: no trained model yet.")
+
+
+def _has_checkpoint(task_name: str) -> bool:
+    try:
+        from model.training import has_checkpoint
+    except ImportError:  # model.training not installed yet: nothing to resume
+        return False
+    return bool(has_checkpoint(task_name))

@@ -1,0 +1,80 @@
+"""`--screenshot PATH`: open the window offscreen, draw a scripted sample once a model is ready, save a PNG."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QTimer
+
+from gui.demo_drawings import NAMES, demo_drawing
+from gui.session import Phase
+from model.storage import atomic_path
+
+# Training Digits from scratch takes minutes on 2 cores; give up after this long.
+TIMEOUT_MS = 20 * 60 * 1000
+
+
+def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
+    """Runs the app until the window shows a prediction of `drawing`, saves it to `path`, returns the exit code."""
+    from gui.main_window import MainWindow
+
+    if drawing not in NAMES:
+        print(f"error: --draw {drawing!r} is not a drawing I know; expected one of: {', '.join(NAMES)}.",
+              file=sys.stderr)
+        return 2
+    task_name = task_name or ("digits" if drawing.isdigit() else "shapes")
+    try:
+        window = MainWindow(task_name)
+    except KeyError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return 2
+    window.reset_layout()
+    window.show()
+    outcome = {"code": 1}
+
+    def finish(code: int, message: str = "") -> None:
+        if message:
+            print(message, file=sys.stderr)
+        outcome["code"] = code
+        window.close()
+        app.quit()
+
+    def draw_when_ready() -> None:
+        session = window.session
+        if session.phase == Phase.READY and not window.canvas.strokes():
+            canvas = window.canvas
+            side = 0.6 * min(canvas.width(), canvas.height())
+            box = ((canvas.width() - side) / 2, (canvas.height() - side) / 2, side, side)
+            canvas.set_strokes(demo_drawing(drawing, box, canvas.pen_width()))
+        elif session.phase in (Phase.MISSING, Phase.ERROR) and not session.is_training():
+            session.train("quick")
+
+    def save_when_predicted(prediction) -> None:
+        if prediction is None or not window.canvas.strokes():
+            return
+        # Let the docks repaint with this prediction before grabbing the window.
+        QTimer.singleShot(300, save)
+
+    def save() -> None:
+        image = window.grab()
+        try:
+            with atomic_path(path) as temporary:
+                if not image.save(str(temporary), "PNG"):
+                    raise OSError(f"Qt could not write a PNG to {temporary}")
+        except OSError as error:
+            finish(1, f"error: could not save the screenshot to {path}: {error}")
+            return
+        print(f"Saved {path}: {window.prediction_dock.top_label() or 'no guess'} "
+              f"for a drawn {drawing}.")
+        finish(0)
+
+    def failed(task: str, kind: str, message: str) -> None:
+        finish(1, f"error: training {task} failed: {message}")
+
+    window.session.state_changed.connect(draw_when_ready)
+    window.session.training_failed.connect(failed)
+    window.prediction_ready.connect(save_when_predicted)
+    QTimer.singleShot(TIMEOUT_MS, lambda: finish(1, "error: no model became ready in time for the screenshot."))
+    QTimer.singleShot(0, draw_when_ready)
+    app.exec()
+    return outcome["code"]

@@ -1,0 +1,261 @@
+"""The window's model state: the current task, its predictor, live predictions and background training.
+
+`ModelSession` owns the two worker threads (gui/workers.py) and routes their signals; the window and every
+dock read the state from here and listen to its signals. It never touches a widget.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal
+
+from gui.workers import InferenceWorker, TrainingWorker
+from model.tasks import Task, get_task
+
+
+class Phase(str, Enum):
+    """What the current task's model is doing."""
+
+    LOADING = "loading"  # TensorFlow or the model is loading
+    READY = "ready"  # a model is loaded and predicts
+    MISSING = "missing"  # no trained model yet
+    TRAINING = "training"  # no model yet, and one is training
+    ERROR = "error"  # the model could not be loaded
+
+
+class ModelSession(QObject):
+    """The current task and its model, shared by the window and all docks.
+
+    Signals:
+        task_changed(task): a `model.tasks.Task` became current.
+        state_changed(): `phase`, `predictor`, `info` or the training state changed.
+        model_changed(predictor, info): a new model is in use (`model.inference.Predictor`, `ModelInfo`),
+            or (None, None) when the task has none.
+        input_changed(image28): the 28x28 image the network sees now (float32), or None for an empty canvas.
+        prediction_ready(prediction): a `model.inference.Prediction` for the current input, or None when
+            there is nothing to predict (empty canvas, or no model).
+        training_started(task_name, recipe), training_progress(progress), training_epoch_ended(value),
+        training_finished(task_name, result), training_failed(task_name, kind, message): the background
+            training; kind is "mnist_unavailable" or "error".
+    """
+
+    task_changed = Signal(object)
+    state_changed = Signal()
+    model_changed = Signal(object, object)
+    input_changed = Signal(object)
+    prediction_ready = Signal(object)
+    training_started = Signal(str, str)
+    training_progress = Signal(object)
+    training_epoch_ended = Signal(object)
+    training_finished = Signal(str, object)
+    training_failed = Signal(str, str, str)
+
+    def __init__(self, task_name: str = "shapes", *, auto_train: bool = True, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.task: Task = get_task(task_name)
+        self.phase = Phase.LOADING
+        self.message = "Loading TensorFlow…"
+        self.predictor = None
+        self.info = None
+        self.member = 0
+        self.auto_train = auto_train
+        self.training_task: str | None = None
+        self.training_recipe: str | None = None
+        self.last_progress = None
+        self.tensorflow_loaded = False
+        self._input: np.ndarray | None = None
+        self._request_id = 0
+        self._training_thread: QThread | None = None
+        self._training_worker: TrainingWorker | None = None
+        self._start_inference_thread()
+
+    # ----- task and model -------------------------------------------------------------------------------
+
+    def set_task(self, task_name: str) -> None:
+        """Makes `task_name` current and loads its model (answered by model_changed and state_changed)."""
+        if task_name == self.task.name:
+            return
+        self.task = get_task(task_name)
+        self.predictor, self.info = None, None
+        self._set_phase(Phase.LOADING, f"Loading the {self.task.display_name} model…")
+        self.task_changed.emit(self.task)
+        self.model_changed.emit(None, None)
+        self.prediction_ready.emit(None)
+        self._inference.request_load(task_name)
+
+    def reload_model(self) -> None:
+        """Loads the current task's saved model again (after training, rollback or an outside change)."""
+        self._inference.request_load(self.task.name)
+
+    def set_member(self, member: int) -> None:
+        """Chooses which ensemble member's layers predictions carry (probabilities are the ensemble's)."""
+        self.member = int(member)
+        self._request_prediction()
+
+    # ----- live prediction ------------------------------------------------------------------------------
+
+    def set_input(self, image28: np.ndarray | None) -> None:
+        """Takes the preprocessed drawing (or None for an empty canvas) and asks for a prediction of it."""
+        self._input = image28
+        self.input_changed.emit(image28)
+        self._request_prediction()
+
+    def current_input(self) -> np.ndarray | None:
+        return self._input
+
+    def _request_prediction(self) -> None:
+        self._request_id += 1
+        if self._input is None or self.predictor is None:
+            self.prediction_ready.emit(None)
+            return
+        self._inference.submit(self._request_id, self._input, self.member)
+
+    def _on_inference_prediction_ready(self, request_id: int, prediction) -> None:
+        # A prediction for an input that has since changed (or a model since replaced) is never shown.
+        if request_id == self._request_id and self._input is not None and self.predictor is not None:
+            self.prediction_ready.emit(prediction)
+
+    # ----- training -------------------------------------------------------------------------------------
+
+    def is_training(self) -> bool:
+        return self._training_thread is not None
+
+    def train(self, recipe: str = "quick", *, resume: bool = False, task_name: str | None = None) -> None:
+        """Starts training a task's model in the background (the current task by default)."""
+        if self.is_training():
+            raise RuntimeError(f"Already training {self.training_task}; cancel it before starting another training.")
+        task = get_task(task_name or self.task.name)
+
+        def job(progress, should_stop, epoch_end):
+            from model.training import train_task
+
+            return train_task(task, recipe=recipe, resume=resume, progress=progress,
+                              should_stop=should_stop, epoch_end=epoch_end)
+
+        self.start_job(task.name, recipe, job)
+
+    def start_job(self, task_name: str, recipe: str, job) -> None:
+        """Runs any training job with the session's progress, cancel and reload handling (see TrainingWorker)."""
+        worker = TrainingWorker(job)
+        thread = QThread(self)
+        thread.setObjectName(f"training-{task_name}")
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.progress.connect(self._on_training_progress)
+        worker.epoch_ended.connect(self.training_epoch_ended)
+        worker.finished.connect(self._on_training_finished)
+        worker.failed.connect(self._on_training_failed)
+        self._training_thread, self._training_worker = thread, worker
+        self.training_task, self.training_recipe, self.last_progress = task_name, recipe, None
+        if task_name == self.task.name and self.predictor is None:
+            self._set_phase(Phase.TRAINING, f"Training {self.task.display_name}…")
+        self.training_started.emit(task_name, recipe)
+        self.state_changed.emit()
+        thread.start()
+
+    def cancel_training(self) -> None:
+        """Asks the running training to stop after the current batch; the last good model is kept."""
+        if self._training_worker is not None:
+            self._training_worker.cancel()
+
+    def training_cancelled(self) -> bool:
+        return self._training_worker is not None and self._training_worker.is_cancelled()
+
+    def _on_training_progress(self, progress) -> None:
+        self.last_progress = progress
+        self.training_progress.emit(progress)
+
+    def _on_training_finished(self, result) -> None:
+        task_name = self._end_training()
+        if task_name == self.task.name:
+            self.reload_model()
+        self.training_finished.emit(task_name, result)
+
+    def _on_training_failed(self, kind: str, message: str) -> None:
+        task_name = self._end_training()
+        if task_name == self.task.name and self.predictor is None:
+            self._set_phase(Phase.MISSING, message)
+        self.training_failed.emit(task_name, kind, message)
+
+    def _end_training(self) -> str:
+        thread, task_name = self._training_thread, self.training_task
+        thread.quit()
+        thread.wait()
+        self._training_thread = self._training_worker = None
+        self.training_task = self.training_recipe = None
+        self.state_changed.emit()
+        return task_name
+
+    # ----- the inference thread -------------------------------------------------------------------------
+
+    def _start_inference_thread(self) -> None:
+        self._inference_thread = QThread(self)
+        self._inference_thread.setObjectName("inference")
+        self._inference = InferenceWorker()
+        self._inference.moveToThread(self._inference_thread)
+        self._inference_thread.started.connect(self._inference.warm_up)
+        self._inference.tensorflow_ready.connect(self._on_inference_tensorflow_ready)
+        self._inference.model_loaded.connect(self._on_inference_model_loaded)
+        self._inference.model_missing.connect(self._on_inference_model_missing)
+        self._inference.load_failed.connect(self._on_inference_load_failed)
+        self._inference.prediction_ready.connect(self._on_inference_prediction_ready)
+        self._inference.prediction_failed.connect(self._on_inference_prediction_failed)
+        self._inference_thread.start()
+        self._inference.request_load(self.task.name)
+
+    def _on_inference_tensorflow_ready(self) -> None:
+        self.tensorflow_loaded = True
+        if self.phase == Phase.LOADING:
+            self._set_phase(Phase.LOADING, f"Loading the {self.task.display_name} model…")
+
+    def _on_inference_model_loaded(self, task_name: str, predictor, info) -> None:
+        if task_name != self.task.name:
+            return
+        self.predictor, self.info = predictor, info
+        self._set_phase(Phase.READY, "")
+        self.model_changed.emit(predictor, info)
+        self._request_prediction()
+
+    def _on_inference_model_missing(self, task_name: str) -> None:
+        if task_name != self.task.name:
+            return
+        self.predictor, self.info = None, None
+        if self.training_task == task_name:
+            self._set_phase(Phase.TRAINING, f"Training {self.task.display_name}…")
+        elif self.auto_train and self.task.base_data == "shapes" and not self.is_training():
+            # Shapes needs no download, so a first start trains it at once while the canvas is usable.
+            self.train("quick", resume=_has_checkpoint(task_name))
+        else:
+            self._set_phase(Phase.MISSING, f"No {self.task.display_name} model yet.")
+        self.model_changed.emit(None, None)
+
+    def _on_inference_load_failed(self, task_name: str, message: str) -> None:
+        if task_name and task_name != self.task.name:
+            return
+        self.predictor, self.info = None, None
+        self._set_phase(Phase.ERROR, message)
+        self.model_changed.emit(None, None)
+
+    def _on_inference_prediction_failed(self, message: str) -> None:
+        self._set_phase(Phase.ERROR, f"Prediction failed: {message}")
+
+    def _set_phase(self, phase: Phase, message: str) -> None:
+        self.phase, self.message = phase, message
+        self.state_changed.emit()
+
+    def shutdown(self) -> None:
+        """Stops training (within a batch) and both threads; call before the window closes."""
+        if self._training_worker is not None:
+            self._training_worker.cancel()
+            self._training_thread.quit()
+            self._training_thread.wait()
+        self._inference_thread.quit()
+        self._inference_thread.wait()
+
+
+def _has_checkpoint(task_name: str) -> bool:
+    from model.training import has_checkpoint
+
+    return bool(has_checkpoint(task_name))

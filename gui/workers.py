@@ -1,0 +1,176 @@
+"""Workers that keep TensorFlow off the GUI thread: model loading and live inference, and training.
+
+Both live on their own `QThread` and talk to the window only through signals. Model modules that import
+TensorFlow (`model.inference`, `model.model_store`, `model.training`) are imported here, inside the worker
+threads, so the window appears before TensorFlow has finished its 5-second import.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+
+def describe_error(error: BaseException) -> str:
+    """Returns a one-paragraph message for the user: the error's own text, or its type if it has none."""
+    text = str(error).strip()
+    return text or f"{type(error).__name__} (no details; see the terminal)."
+
+
+def error_kind(error: BaseException) -> str:
+    """Classifies a worker error so the window can offer the right remedy."""
+    try:
+        from model.mnist import MnistUnavailableError
+    except ImportError:
+        return "error"
+    if isinstance(error, MnistUnavailableError):
+        return "mnist_unavailable"
+    return "error"
+
+
+class InferenceWorker(QObject):
+    """Loads a task's model and runs live predictions; lives on its own QThread.
+
+    Predictions follow the restart pattern of Qt's mandelbrot example: `submit()` only stores the newest
+    request, and the worker always runs the newest one, so requests made while a prediction runs replace
+    each other and a fast pen never builds a queue.
+
+    Signals:
+        tensorflow_ready(): TensorFlow and the model code are imported.
+        model_loaded(task_name, predictor, info): a `model.inference.Predictor` and its `ModelInfo`.
+        model_missing(task_name): the task has no trained model yet.
+        load_failed(task_name, message): the model exists but could not be loaded.
+        prediction_ready(request_id, prediction): a `model.inference.Prediction` for request `request_id`.
+        prediction_failed(message): the model raised while predicting.
+    """
+
+    tensorflow_ready = Signal()
+    model_loaded = Signal(str, object, object)
+    model_missing = Signal(str)
+    load_failed = Signal(str, str)
+    prediction_ready = Signal(int, object)
+    prediction_failed = Signal(str)
+
+    _load_requested = Signal(str)
+    _wake = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._pending: tuple[int, np.ndarray, int] | None = None
+        self._scheduled = False
+        self._predictor = None
+        self._load_requested.connect(self._load)
+        self._wake.connect(self._run_pending)
+
+    # Called from the GUI thread.
+    def request_load(self, task_name: str) -> None:
+        """Asks the worker to (re)load `task_name`'s saved model; answers with model_loaded or model_missing."""
+        self._load_requested.emit(task_name)
+
+    def submit(self, request_id: int, image28: np.ndarray, member: int = 0) -> None:
+        """Asks for a prediction of a 28x28 image; replaces any request that has not started yet."""
+        with self._lock:
+            self._pending = (request_id, image28, member)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self._wake.emit()
+
+    # Run in the worker thread.
+    @Slot()
+    def warm_up(self) -> None:
+        """Imports TensorFlow and the model code; run first, so the first drawing does not wait for it."""
+        try:
+            import model.inference  # noqa: F401
+            import model.model_store  # noqa: F401
+        except Exception as error:  # a broken installation must reach the user, not only the terminal
+            traceback.print_exc()
+            self.load_failed.emit("", f"TensorFlow could not be loaded: {describe_error(error)}")
+            return
+        self.tensorflow_ready.emit()
+
+    @Slot(str)
+    def _load(self, task_name: str) -> None:
+        from model import inference, model_store
+
+        try:
+            keras_model, info = model_store.load_model(task_name)
+            predictor = inference.Predictor(keras_model, list(info.labels))
+            # The first call traces the compiled function; do it now rather than on the user's first stroke.
+            predictor.run(np.zeros((28, 28), np.float32))
+        except model_store.ModelNotFoundError:
+            self._predictor = None
+            self.model_missing.emit(task_name)
+            return
+        except Exception as error:
+            traceback.print_exc()
+            self._predictor = None
+            self.load_failed.emit(task_name, describe_error(error))
+            return
+        self._predictor = predictor
+        self.model_loaded.emit(task_name, predictor, info)
+
+    @Slot()
+    def _run_pending(self) -> None:
+        with self._lock:
+            request, self._pending = self._pending, None
+            self._scheduled = False
+        if request is None or self._predictor is None:
+            return
+        request_id, image28, member = request
+        try:
+            prediction = self._predictor.run(image28, member=member)
+        except Exception as error:
+            traceback.print_exc()
+            self.prediction_failed.emit(describe_error(error))
+            return
+        self.prediction_ready.emit(request_id, prediction)
+
+
+class TrainingWorker(QObject):
+    """Runs one training job on its own QThread, reporting through signals; cancel is cooperative.
+
+    Args:
+        job: called in the worker thread as `job(progress=, should_stop=, epoch_end=)`, where `progress`
+            and `epoch_end` are callbacks taking one object and `should_stop()` returns True once cancel()
+            was called. Returns the result passed to `finished`.
+
+    Signals:
+        progress(object): a `model.training.TrainingProgress`, per batch and epoch.
+        epoch_ended(object): whatever the job passes to `epoch_end` after each epoch.
+        finished(object): the job's result (also after a cancel: the job keeps the last good model).
+        failed(str kind, str message): the job raised; kind is "mnist_unavailable" or "error".
+    """
+
+    progress = Signal(object)
+    epoch_ended = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str, str)
+
+    def __init__(self, job: Callable[..., object]) -> None:
+        super().__init__()
+        self._job = job
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        """Asks the job to stop at the next batch; safe to call from any thread."""
+        self._stop.set()
+
+    def is_cancelled(self) -> bool:
+        return self._stop.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._job(progress=self.progress.emit, should_stop=self._stop.is_set,
+                               epoch_end=self.epoch_ended.emit)
+        except Exception as error:
+            traceback.print_exc()
+            self.failed.emit(error_kind(error), describe_error(error))
+            return
+        self.finished.emit(result)
