@@ -35,9 +35,11 @@ class MainWindow(QMainWindow):
     Signals:
         prediction_ready(prediction): a `model.inference.Prediction` for the drawing on the canvas, or None
             when there is nothing to predict (same as `session.prediction_ready`).
+        layout_reset(): "Reset layout" put the docks back; docks added later re-place themselves.
     """
 
     prediction_ready = Signal(object)
+    layout_reset = Signal()
 
     def __init__(self, task_name: str | None = None, *, auto_train: bool = True) -> None:
         super().__init__()
@@ -75,11 +77,22 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
-        dock.setVisible(visible)
+        # A dock created after restoreState() (layer docks appear once a model loads) takes its saved place.
+        restored = self.restoreDockWidget(dock)
+        if not restored:
+            self.addDockWidget(area, dock)
+            dock.setVisible(visible)
+        dock.setProperty("layout_restored", restored)
         self._docks.append(dock)
         self.docks_menu.addAction(dock.toggleViewAction())
         return dock
+
+    def remove_dock(self, dock: QDockWidget) -> None:
+        """Takes a dock added with add_dock out of the window, the View menu and the layout, and deletes it."""
+        if dock in self._docks:
+            self._docks.remove(dock)
+        self.removeDockWidget(dock)
+        dock.deleteLater()
 
     def docks(self) -> list[QDockWidget]:
         return list(self._docks)
@@ -212,6 +225,7 @@ class MainWindow(QMainWindow):
         if not self.isMaximized() and not self.isFullScreen():
             self.resize(*DEFAULT_SIZE)
         QSettings().remove("layout")
+        self.layout_reset.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()

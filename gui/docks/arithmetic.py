@@ -1,0 +1,60 @@
+"""The weighted sum behind one cell of a feature map, written out as a learner would on paper."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from model.convolution import WeightedSum
+
+MAX_CHANNEL_ROWS = 6
+
+
+def arithmetic_html(terms: WeightedSum, cell: tuple[int, int], channel: int, layer_value: float | None) -> str:
+    """Returns rich text: inputs × weights, their sum, plus the bias, then the activation.
+
+    Args:
+        terms: the weighted sum of the hovered cell.
+        cell: (row, col) of the cell in the feature map.
+        channel: which feature map (output channel) it belongs to.
+        layer_value: the value the network itself computed for the cell, shown beside ours.
+    """
+    parts = [f"<b>map {channel}, cell ({cell[0]}, {cell[1]})</b> sees the input window at "
+             f"rows {terms.top}…{terms.top + terms.size[0] - 1}, cols {terms.left}…{terms.left + terms.size[1] - 1}"]
+    if terms.window.shape[2] == 1:
+        parts.append(_products_table(terms.window[:, :, 0], terms.weights[:, :, 0]))
+    else:
+        parts.append(_channel_sums(terms))
+    parts.append(f"sum = <b>{terms.total:.3f}</b><br>"
+                 f"+ bias {terms.bias:+.3f} = <b>{terms.pre_activation:.3f}</b><br>")
+    if terms.activation == "relu":
+        parts.append(f"ReLU: max(0, {terms.pre_activation:.3f}) = <b>{terms.value:.3f}</b>")
+    else:
+        parts.append(f"no activation here: <b>{terms.value:.3f}</b> (batch norm and ReLU follow)")
+    if layer_value is not None:
+        parts.append(f"<br><span style='color:#5a6478'>the network computed {layer_value:.3f}</span>")
+    return "".join(parts)
+
+
+def _products_table(window: np.ndarray, weights: np.ndarray) -> str:
+    rows = []
+    for inputs, kernel in zip(window, weights):
+        cells = "".join(f"<td align='right'>{x:.2f}×{w:+.2f}</td>" for x, w in zip(inputs, kernel))
+        rows.append(f"<tr>{cells}</tr>")
+    return ("<table cellspacing='0' cellpadding='2' style='font-family:monospace'>" + "".join(rows) +
+            "</table>")
+
+
+def _channel_sums(terms: WeightedSum) -> str:
+    """Many input channels: each channel's own window sum, the largest first."""
+    sums = terms.products.sum(axis=(0, 1))
+    order = np.argsort(-np.abs(sums))
+    shown = order[:MAX_CHANNEL_ROWS]
+    lines = [f"input channel {index}: Σ window×kernel = {sums[index]:+.3f}" for index in shown]
+    rest = order[MAX_CHANNEL_ROWS:]
+    if rest.size:
+        lines.append(f"… {rest.size} more channels: {float(sums[rest].sum()):+.3f}")
+    count = terms.window.shape[0] * terms.window.shape[1] * terms.window.shape[2]
+    return (f"{count} inputs × weights over {terms.window.shape[2]} channels:<br>" +
+            "<br>".join(html.escape(line) for line in lines) + "<br>")

@@ -1,0 +1,160 @@
+"""The activation docks: one per layer of whatever model is loaded, updated by every prediction.
+
+`LayerDocks` builds the docks from the first prediction of a model (any depth; an ensemble shows
+the member the user picks), reuses them while the layers keep their names and shapes, and rebuilds
+them when the model changes. Each dock has a stable objectName (`layer_dock_conv1`, ...) and is
+added through `MainWindow.add_dock`, so the View menu lists it and the saved layout restores it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
+
+from gui.docks.conv_dock import ConvDock
+from gui.docks.layer_dock import DenseDock, InputDock, LayerDock, OutputDock, PoolDock
+from gui.docks.layer_info import LayerGroup, group_layers, signature
+
+DOCK_CLASSES = {"input": InputDock, "pool": PoolDock, "dense": DenseDock, "output": OutputDock}
+DEFAULT_AREA = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+class LayerDocks(QObject):
+    """Owns the activation docks of one window.
+
+    Args:
+        window: a `MainWindow` (anything with `add_dock(dock, area)` and QMainWindow's dock methods).
+        area: where new docks go by default.
+
+    Signals:
+        member_changed(index): the user picked the ensemble member to look into.
+        docks_rebuilt(): the set of docks changed (a new model).
+    """
+
+    member_changed = Signal(int)
+    docks_rebuilt = Signal()
+
+    def __init__(self, window, area: Qt.DockWidgetArea = DEFAULT_AREA) -> None:
+        super().__init__(window)
+        self._window = window
+        self._area = area
+        self._predictor = None
+        self._member = 0
+        self._docks: dict[str, LayerDock] = {}
+        self._signature: tuple = ()
+        self._weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    # ----- inputs -------------------------------------------------------------------------------------
+
+    def set_predictor(self, predictor, member: int = 0) -> None:
+        """Uses a new model (a `model.inference.Predictor`, or None); docks follow at its next prediction."""
+        self._predictor = predictor
+        self._member = member
+        self._weights.clear()
+        if predictor is None:
+            self.clear()
+
+    def set_member(self, member: int) -> None:
+        self._member = member
+        self._weights.clear()
+
+    def refresh_weights(self) -> None:
+        """Forgets cached kernels (after an epoch of training) and repaints docks that show them."""
+        self._weights.clear()
+        for dock in self._docks.values():
+            if isinstance(dock, ConvDock) and dock.showing_kernels():
+                dock.set_group(dock.group)
+
+    def show_prediction(self, prediction, image28: np.ndarray | None = None) -> None:
+        """Shows a `model.inference.Prediction` in the docks (None: keep the last one)."""
+        if prediction is None:
+            return
+        groups = group_layers(prediction.layers, image28)
+        if signature(groups) != self._signature:
+            self._rebuild(groups)
+        for group in groups:
+            self._docks[group.name].set_group(group)
+
+    def clear(self) -> None:
+        """Removes every layer dock (the model went away)."""
+        remove = getattr(self._window, "remove_dock", None)
+        for dock in self._docks.values():
+            if remove is not None:
+                remove(dock)
+            else:
+                self._window.removeDockWidget(dock)
+                dock.deleteLater()
+        self._docks.clear()
+        self._signature = ()
+
+    def place_default(self) -> None:
+        """Puts every layer dock in the default arrangement: one row, in network order ("Reset layout")."""
+        previous = None
+        for dock in self._docks.values():
+            dock.setFloating(False)
+            self._window.addDockWidget(self._area, dock)
+            dock.show()
+            if previous is not None:
+                self._window.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
+            previous = dock
+
+    # ----- outputs ------------------------------------------------------------------------------------
+
+    def docks(self) -> list[LayerDock]:
+        return list(self._docks.values())
+
+    def dock(self, layer_name: str) -> LayerDock:
+        return self._docks[layer_name]
+
+    def weights(self, layer_name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A layer's (kernel, bias) in the current member, read once per model or epoch."""
+        if layer_name not in self._weights:
+            if self._predictor is None:
+                raise RuntimeError("No model is loaded, so there are no kernels to show.")
+            self._weights[layer_name] = self._predictor.layer_weights(layer_name, self._member)
+        return self._weights[layer_name]
+
+    # ----- building -----------------------------------------------------------------------------------
+
+    def _rebuild(self, groups: list[LayerGroup]) -> None:
+        self.clear()
+        labels = tuple(getattr(self._predictor, "labels", ()))
+        members = int(getattr(self._predictor, "members", 1) or 1)
+        previous: LayerDock | None = None
+        for group in groups:
+            dock = self._make_dock(group, labels, members)
+            self._docks[group.name] = dock
+            self._window.add_dock(dock, self._area)
+            if dock.property("layout_restored"):
+                continue  # the saved layout put it where the user left it
+            if previous is not None:
+                # Left to right in network order, the way the data flows.
+                self._window.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
+            previous = dock
+        self._signature = signature(groups)
+        self.docks_rebuilt.emit()
+
+    def _make_dock(self, group: LayerGroup, labels: tuple[str, ...], members: int) -> LayerDock:
+        if group.kind == "conv":
+            return ConvDock(group, labels, self.weights)
+        if group.kind == "input":
+            dock = InputDock(group, labels, members, self._member)
+            dock.member_changed.connect(self._on_input_dock_member_changed)
+            return dock
+        return DOCK_CLASSES[group.kind](group, labels)
+
+    def _on_input_dock_member_changed(self, member: int) -> None:
+        self.set_member(member)
+        self.member_changed.emit(member)
+
+
+def install(window) -> LayerDocks:
+    """Adds the activation docks to a `MainWindow` and wires them to its session (gui/extensions.py)."""
+    session = window.session
+    docks = LayerDocks(window)
+    window.layer_docks = docks
+    session.model_changed.connect(lambda predictor, info: docks.set_predictor(predictor, session.member))
+    session.prediction_ready.connect(docks.show_prediction)
+    docks.member_changed.connect(session.set_member)
+    window.layout_reset.connect(docks.place_default)
+    return docks

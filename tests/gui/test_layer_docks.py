@@ -1,0 +1,189 @@
+"""Activation docks: built from the loaded model, updated by predictions, explaining each cell."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QMainWindow
+
+from gui.docks.conv_dock import ConvDock
+from gui.docks.layers import LayerDocks
+from model.convolution import conv2d
+
+SMALL = [
+    {"type": "conv", "filters": 4},
+    {"type": "pool"},
+    {"type": "conv", "filters": 6, "strides": 2, "padding": "valid"},
+    {"type": "pool", "mode": "average", "padding": "same"},
+    {"type": "flatten"},
+    {"type": "dense", "units": 10},
+    {"type": "dropout", "rate": 0.5},
+]
+
+
+class Window(QMainWindow):
+    """The part of MainWindow the docks rely on."""
+
+    def add_dock(self, dock, area):
+        restored = self.restoreDockWidget(dock)
+        if not restored:
+            self.addDockWidget(area, dock)
+            dock.show()
+        dock.setProperty("layout_restored", restored)
+        return dock
+
+
+def _predictor(architecture=SMALL, labels=("circle", "square", "triangle"), seed=0):
+    import keras
+
+    from model.architecture import build_model
+    from model.inference import Predictor
+
+    keras.utils.set_random_seed(seed)
+    model = build_model(architecture, len(labels))
+    # Random biases, so the hover arithmetic has a bias to add and ReLU has something to clip.
+    for layer in model.layers:
+        if getattr(layer, "bias", None) is not None:
+            layer.bias.assign(np.random.default_rng(seed).normal(0, 0.1, layer.bias.shape).astype(np.float32))
+    return Predictor(model, labels)
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    return _predictor()
+
+
+def _drawing(x=14):
+    image = np.zeros((28, 28), np.float32)
+    image[8:20, x - 2:x + 2] = 1.0
+    return image
+
+
+@pytest.fixture
+def shown(qtbot, predictor):
+    window = Window()
+    qtbot.addWidget(window)
+    docks = LayerDocks(window)
+    docks.set_predictor(predictor)
+    window.resize(1400, 500)
+    window.show()
+    docks.show_prediction(predictor.run(_drawing()))
+    qtbot.waitUntil(lambda: not docks.dock("conv1").is_dirty())
+    return window, docks
+
+
+def test_one_dock_per_layer_with_name_and_shape(shown):
+    window, docks = shown
+    titles = [dock.windowTitle() for dock in docks.docks()]
+    assert titles == ["input · 28×28", "conv1 · 28×28×4", "pool1 · 14×14×4", "conv2 · 6×6×6", "pool2 · 3×3×6",
+                      "dense1 · 10", "output · 3"]
+    assert [dock.objectName() for dock in docks.docks()][1] == "layer_dock_conv1"
+    header = docks.dock("conv2").header.text()
+    assert "3×3" in header and "stride 2" in header and "'valid'" in header and "ReLU" in header
+    assert "average" in docks.dock("pool2").header.text()
+
+
+def test_docks_follow_each_prediction(shown, predictor):
+    window, docks = shown
+    conv1 = docks.dock("conv1")
+    before = conv1.grid.image().copy()
+    docks.show_prediction(predictor.run(_drawing(6)))
+    assert conv1.grid.image() != before
+    assert docks.docks()[0] is docks.dock("input")  # same docks reused, not rebuilt
+
+
+def test_hidden_dock_paints_when_shown_again(shown, predictor):
+    window, docks = shown
+    conv2 = docks.dock("conv2")
+    conv2.hide()
+    before = conv2.grid.image().copy()
+    docks.show_prediction(predictor.run(_drawing(22)))
+    assert conv2.is_dirty() and conv2.grid.image() == before
+    conv2.show()
+    assert not conv2.is_dirty() and conv2.grid.image() != before
+
+
+@pytest.mark.parametrize("layer", ["conv1", "conv2"])
+def test_hover_arithmetic_equals_the_cell(qtbot, shown, predictor, layer):
+    window, docks = shown
+    dock: ConvDock = docks.dock(layer)
+    prediction = predictor.run(_drawing())
+    docks.show_prediction(prediction)
+    values = {out.name: out.values for out in prediction.layers}
+    channel = 1
+    # Click the tile of map 1 in the grid, as a user would.
+    rect = dock.grid.tile_rect(channel)
+    target = dock.grid.target_rect()
+    scale = dock.grid.cell_size()
+    qtbot.mouseClick(dock.grid, Qt.MouseButton.LeftButton,
+                     pos=QPoint(int(target.x() + (rect.x() + 1.5) * scale), int(target.y() + (rect.y() + 1.5) * scale)))
+    assert dock.selected == channel and dock.detail.isVisible()
+    height, width = values[layer].shape[:2]
+    for row, col in [(0, 0), (height // 2, width // 2), (height - 1, width - 1)]:
+        dock.hover_cell(row, col)
+        assert dock.last_terms.value == pytest.approx(float(values[layer][row, col, channel]), abs=1e-4)
+        assert f"{dock.last_terms.value:.3f}" in dock.arithmetic.text()
+        assert dock.input_view._outline.width() == 3
+
+
+def test_kernels_view_uses_the_learned_weights(shown, predictor):
+    window, docks = shown
+    dock: ConvDock = docks.dock("conv1")
+    dock.kernels_button.click()
+    kernel, _ = predictor.layer_weights("conv1")
+    assert dock.grid.count == kernel.shape[-1]
+    dock.enlarge(2)
+    np.testing.assert_array_equal(dock.large_view._numbers, kernel[:, :, 0, 2])
+    assert dock.large_view.image().size().width() == 3
+
+
+def test_weighted_sum_reproduces_the_real_conv1(predictor):
+    image = _drawing()
+    kernel, bias = predictor.layer_weights("conv1")
+    expected = {out.name: out.values for out in predictor.run(image).layers}["conv1"]
+    np.testing.assert_allclose(np.maximum(conv2d(image, kernel, padding="same", bias=bias), 0), expected, atol=1e-5)
+
+
+def test_layout_of_docks_is_saved_and_restored(qtbot, predictor, tmp_path):
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    first = Window()
+    qtbot.addWidget(first)
+    docks = LayerDocks(first)
+    docks.set_predictor(predictor)
+    docks.show_prediction(predictor.run(_drawing()))
+    docks.dock("pool1").hide()
+    first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks.dock("conv2"))
+    settings.setValue("state", first.saveState())
+    # A new window restores the state before any model is loaded, as at start-up.
+    second = Window()
+    qtbot.addWidget(second)
+    assert second.restoreState(settings.value("state"))
+    again = LayerDocks(second)
+    again.set_predictor(predictor)
+    again.show_prediction(predictor.run(_drawing()))
+    assert second.dockWidgetArea(again.dock("conv2")) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert again.dock("pool1").isHidden() and not again.dock("conv1").isHidden()
+
+
+def test_ensemble_offers_a_member_choice(qtbot):
+    import keras
+
+    from model.architecture import build_model
+    from model.inference import Predictor
+
+    inputs = keras.Input((28, 28, 1))
+    members = [build_model(SMALL[:2] + SMALL[4:6], 2, name=f"member{index}") for index in (1, 2)]
+    ensemble = keras.Model(inputs, keras.layers.Average(name="ensemble")([m(inputs) for m in members]))
+    predictor = Predictor(ensemble, ("a", "b"))
+    window = Window()
+    qtbot.addWidget(window)
+    docks = LayerDocks(window)
+    docks.set_predictor(predictor)
+    docks.show_prediction(predictor.run(_drawing(), member=0))
+    box = docks.dock("input").member_box
+    assert box.count() == 2 and not docks.dock("input").member_row.isHidden()
+    with qtbot.waitSignal(docks.member_changed) as blocker:
+        box.setCurrentIndex(1)
+    assert blocker.args == [1]
+    np.testing.assert_array_equal(docks.weights("conv1")[0], members[1].get_layer("conv1").kernel.numpy())
