@@ -1,0 +1,161 @@
+"""MNIST for the Digits task: found on disk or downloaded by Keras, validated, preprocessed once.
+
+Where `load_mnist` looks, in order: an explicit path, `$CONVCANVAS_MNIST`, the "mnist_path" setting in
+`data_dir()/settings.json`, Keras' cache `~/.keras/datasets/mnist.npz`, then Keras' download (which
+fills that cache). Offline with none of these, `MnistUnavailableError` says how to get the file.
+
+For training, every image goes through `model.preprocessing.preprocess`, like any drawing; the result
+is cached under `data_dir()/cache/`, keyed by the file and the preprocessing code, so it is done once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from model.paths import MNIST_ENV, data_dir
+from model.storage import atomic_write_bytes, read_json
+
+MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+_KEYS = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
+
+
+class MnistUnavailableError(RuntimeError):
+    """MNIST is neither on disk nor downloadable."""
+
+
+def keras_cache_path() -> Path:
+    """Returns where Keras keeps its downloaded copy: ~/.keras/datasets/mnist.npz."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets" / "mnist.npz"
+
+
+def find_mnist(path: str | os.PathLike | None = None) -> Path | None:
+    """Returns the first MNIST file found in the search order, or None (no download attempted).
+
+    Raises:
+        MnistUnavailableError: an explicitly given path (argument, variable or setting) does not exist.
+    """
+    settings = read_json(data_dir() / "settings.json", default={}) or {}
+    explicit = [(path, "the given path"), (os.environ.get(MNIST_ENV), f"${MNIST_ENV}"),
+                (settings.get("mnist_path"), "the mnist_path setting")]
+    for candidate, source in explicit:
+        if candidate:
+            candidate = Path(candidate).expanduser()
+            if not candidate.is_file():
+                raise MnistUnavailableError(
+                    f"MNIST file not found: {candidate} (from {source}). Point it at an existing mnist.npz; "
+                    f"{_how_to_get()}"
+                )
+            return candidate
+    cached = keras_cache_path()
+    return cached if cached.is_file() else None
+
+
+def load_mnist(path: str | os.PathLike | None = None):
+    """Loads MNIST as uint8 images and int64 labels.
+
+    Args:
+        path: an `mnist.npz` (Keras' format: x_train, y_train, x_test, y_test); None searches.
+
+    Returns:
+        `((x_train, y_train), (x_test, y_test))`: (60000, 28, 28) and (10000, 28, 28) uint8 arrays, labels int64.
+
+    Raises:
+        MnistUnavailableError: not found and not downloadable, or the file is not MNIST.
+    """
+    found = find_mnist(path)
+    if found is None:
+        found = _download()
+    return _read_npz(found)
+
+
+def load_mnist_preprocessed(path: str | os.PathLike | None = None):
+    """Loads MNIST with every image passed through `preprocess`, from the cache when possible.
+
+    Returns:
+        `((x_train, y_train), (x_test, y_test))` with float32 (N, 28, 28) images in [0, 1].
+    """
+    found = find_mnist(path) or _download()
+    cache = _cache_path(found)
+    if cache.is_file():
+        with np.load(cache) as data:
+            return (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
+    (x_train, y_train), (x_test, y_test) = _read_npz(found)
+    arrays = {"x_train": preprocess_images(x_train), "y_train": y_train,
+              "x_test": preprocess_images(x_test), "y_test": y_test}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write_bytes(cache, buffer.getvalue())
+    return (arrays["x_train"], y_train), (arrays["x_test"], y_test)
+
+
+def preprocess_images(images: np.ndarray) -> np.ndarray:
+    """Passes MNIST-style images (white on black) through `preprocess`; (N, 28, 28) float32."""
+    from model.preprocessing import preprocess
+
+    result = np.zeros((len(images), 28, 28), np.float32)
+    for index, image in enumerate(images):
+        processed = preprocess(image, ink="light")
+        if processed is not None:
+            result[index] = processed
+    return result
+
+
+def _cache_path(source: Path) -> Path:
+    import model.preprocessing as preprocessing
+
+    stat = source.stat()
+    key = hashlib.sha1(inspect.getsource(preprocessing).encode("utf-8"))
+    key.update(f"{source.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode("utf-8"))
+    return data_dir() / "cache" / f"mnist-preprocessed-{key.hexdigest()[:16]}.npz"
+
+
+def _read_npz(path: Path):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [key for key in _KEYS if key not in data.files]
+            if missing:
+                raise MnistUnavailableError(
+                    f"{path}: not an MNIST file; it lacks {', '.join(missing)} (expected Keras' mnist.npz with "
+                    f"x_train, y_train, x_test, y_test). {_how_to_get()}"
+                )
+            arrays = {key: data[key] for key in _KEYS}
+    except (OSError, ValueError) as error:
+        raise MnistUnavailableError(f"{path}: not a readable .npz file ({error}). {_how_to_get()}") from error
+    for key, expected in _KEYS.items():
+        if arrays[key].shape[1:] != expected[1:] or arrays[key].shape[0] == 0:
+            raise MnistUnavailableError(
+                f"{path}: {key} has shape {arrays[key].shape}; expected (N, {', '.join(map(str, expected[1:]))})"
+                f" as in Keras' mnist.npz. {_how_to_get()}"
+            )
+    images = {key: np.asarray(arrays[key], np.uint8) for key in ("x_train", "x_test")}
+    labels = {key: np.asarray(arrays[key], np.int64) for key in ("y_train", "y_test")}
+    return (images["x_train"], labels["y_train"]), (images["x_test"], labels["y_test"])
+
+
+def _download() -> Path:
+    try:
+        import keras
+
+        keras.datasets.mnist.load_data()
+    except Exception as error:  # Offline, a proxy, a full disk: all mean "not available".
+        raise MnistUnavailableError(
+            f"MNIST is not on this computer and could not be downloaded ({type(error).__name__}). {_how_to_get()}"
+        ) from error
+    cached = keras_cache_path()
+    if not cached.is_file():
+        raise MnistUnavailableError(f"Keras reported MNIST downloaded but {cached} is missing. {_how_to_get()}")
+    return cached
+
+
+def _how_to_get() -> str:
+    return (
+        f"To train Digits, download {MNIST_URL} and either pass it with --mnist PATH, set ${MNIST_ENV}, "
+        f"put its path under \"mnist_path\" in {data_dir() / 'settings.json'}, or copy it to {keras_cache_path()}. "
+        "Shapes works without it."
+    )

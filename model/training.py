@@ -1,0 +1,327 @@
+"""Training a task's model from a recipe, with progress, cooperative cancel, checkpoints and resume.
+
+`train_task` is what the window's training worker and `python main.py train` call. The pieces it is
+made of (`load_task_data`, `build_member`, `compile_model`, `make_train_dataset`, `make_callback`,
+`assemble_ensemble`) are small public functions so that fine-tuning on the user's drawings
+(model/retrain.py) reuses them. TensorFlow is imported inside functions: call from a worker thread.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from model import checkpoints
+from model.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (part of this module's API)
+from model.recipes import Recipe, get_recipe
+
+PROGRESS_INTERVAL_S = 0.25
+SHAPES_VALIDATION_PER_LABEL = 150
+
+
+@dataclass
+class TrainingProgress:
+    """One progress report. `member` and `epoch` are 1-based for display; `batch` counts within the epoch."""
+
+    phase: str  # "loading", "training", "saving"
+    member: int = 0
+    members: int = 1
+    epoch: int = 0
+    epochs: int = 0
+    batch: int = 0
+    batches: int = 0
+    logs: dict = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    eta_s: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        """How much of the whole training is done, in [0, 1]."""
+        total = max(1, self.members * self.epochs * max(1, self.batches))
+        done = ((max(self.member, 1) - 1) * self.epochs + max(self.epoch, 1) - 1) * self.batches + self.batch
+        return min(1.0, done / total) if self.phase == "training" else float(self.phase == "saving")
+
+
+@dataclass
+class TrainingResult:
+    """How a training ended. `status` is "completed" or "cancelled"; a cancelled run saved nothing."""
+
+    status: str
+    model_path: Path | None = None
+    info: object = None
+    metrics: dict = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+
+@dataclass
+class TaskData:
+    """Training and validation arrays: x (N, 28, 28) float32 in [0, 1], y (N,) int64."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    validation: str = "held-out"
+
+
+def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0) -> TaskData:
+    """Loads a task's built-in training data, preprocessed: generated Shapes, or MNIST for Digits.
+
+    Raises:
+        MnistUnavailableError: Digits without MNIST (the message says how to get it).
+        ValueError: the task has no built-in data (it trains on the user's drawings only).
+    """
+    if task.base_data == "shapes":
+        from model.shapes import make_dataset
+
+        x_train, y_train = make_dataset(recipe.shapes_per_label, seed)
+        x_val, y_val = make_dataset(SHAPES_VALIDATION_PER_LABEL, seed + 10_007)
+        return TaskData(x_train, y_train, x_val, y_val, "generated held-out drawings")
+    if task.base_data == "mnist":
+        from model.mnist import load_mnist_preprocessed
+
+        (x_train, y_train), (x_test, y_test) = load_mnist_preprocessed(mnist_path)
+        return TaskData(x_train, y_train, x_test, y_test, "MNIST test set")
+    raise ValueError(f"Task {task.name!r} has no built-in training data; it trains on your saved drawings.")
+
+
+def build_member(recipe: Recipe, num_classes: int, index: int = 0):
+    """Builds one uncompiled network of the recipe, named "member<k>" in an ensemble, else "cnn"."""
+    from model.architecture import build_model
+
+    name = f"member{index + 1}" if recipe.members > 1 else "cnn"
+    return build_model(recipe.architecture, num_classes, name=name)
+
+
+def compile_model(keras_model, learning_rate: float) -> None:
+    """Compiles for integer labels with Adam, reporting accuracy."""
+    import keras
+
+    keras_model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+
+def make_train_dataset(x, y, *, batch_size: int, augmentation: dict | None = None, seed: int = 0,
+                       sample_weight=None):
+    """Returns a shuffled, batched, augmented tf.data pipeline of (images (B, 28, 28, 1), labels[, weights]).
+
+    Images are held as uint8 (a quarter of the memory) and shuffled by index, so no shuffle buffer
+    copies them; each batch is varied on the fly by `model.augment.augment_batch`.
+    """
+    import tensorflow as tf
+
+    from model.augment import augment_batch
+
+    images = tf.constant(np.round(np.clip(np.asarray(x, np.float32), 0, 1) * 255).astype(np.uint8)[..., None])
+    labels = tf.constant(np.asarray(y, np.int64))
+    weights = None if sample_weight is None else tf.constant(np.asarray(sample_weight, np.float32))
+
+    def gather(indices):
+        batch = tf.cast(tf.gather(images, indices), tf.float32) / 255.0
+        if augmentation:
+            batch = augment_batch(batch, **augmentation)
+        items = (batch, tf.gather(labels, indices))
+        return items + (tf.gather(weights, indices),) if weights is not None else items
+
+    count = len(y)
+    dataset = tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).map(gather, num_parallel_calls=1).prefetch(2)
+
+
+def assemble_ensemble(members):
+    """Returns one model averaging its members' probabilities: input -> member1..k -> "ensemble"."""
+    import keras
+
+    inputs = keras.Input((28, 28, 1), name="input")
+    outputs = keras.layers.Average(name="ensemble")([member(inputs) for member in members])
+    return keras.Model(inputs, outputs, name="ensemble")
+
+
+def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, resume: bool = False, *,
+               progress: Callable | None = None, should_stop: Callable | None = None,
+               epoch_end: Callable | None = None, out_path=None, mnist_path=None, data: TaskData | None = None,
+               seed: int = 0) -> TrainingResult:
+    """Trains a task's model and saves it (atomically, keeping the previous one).
+
+    Args:
+        task: a `model.tasks.Task` or its name.
+        recipe: "quick", "best" or a `Recipe`.
+        epochs: epochs per member; default: the recipe's for this task.
+        resume: continue the task's unfinished training from its last checkpoint, if it matches.
+        progress: called with a `TrainingProgress` per epoch and a few times a second per batch.
+        should_stop: polled every batch; True cancels within that batch, saving nothing new.
+        epoch_end: called with the Keras model in training after each epoch (same thread).
+        out_path: save the model here (`.keras`) instead of the task's model in the data directory.
+        mnist_path: an mnist.npz for Digits (else the usual search).
+        data: training arrays to use instead of the task's built-in data (tests, fine-tuning).
+        seed: shuffling and generator seed.
+
+    Returns:
+        A `TrainingResult`; `status` "cancelled" leaves the last good model and the checkpoint in place.
+    """
+    from model.model_store import ModelInfo, now_iso, save_model
+    from model.tasks import get_task
+
+    task = get_task(task) if isinstance(task, str) else task
+    recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
+    epochs = int(epochs or recipe.epochs_for(task.name))
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1; received {epochs}.")
+    started = time.monotonic()
+    report = progress or (lambda update: None)
+    report(TrainingProgress("loading", members=recipe.members, epochs=epochs))
+    data = data or load_task_data(task, recipe, mnist_path, seed)
+    state = _starting_state(task, recipe, epochs, resume)
+    tracker = _Tracker(report, started, recipe.members, epochs, _batches(len(data.y_train), recipe.batch_size), state)
+    members = []
+    for index in range(recipe.members):
+        keras_model, cancelled = _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed)
+        if cancelled:
+            return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
+        members.append(keras_model)
+    report(TrainingProgress("saving", recipe.members, recipe.members, epochs, epochs,
+                            elapsed_s=time.monotonic() - started, eta_s=0.0))
+    final = members[0] if len(members) == 1 else assemble_ensemble(members)
+    metrics = evaluate(final, data.x_val, data.y_val)
+    metrics.update(validation=data.validation, epochs=epochs, train_seconds=round(time.monotonic() - started, 1),
+                   train_samples=int(len(data.y_train)))
+    info = ModelInfo(task.name, list(task.labels), recipe.name, recipe.members, now_iso(), metrics)
+    path = save_model(final, info, out_path)
+    checkpoints.clear_checkpoints(task.name)
+    return TrainingResult("completed", path, info, metrics, time.monotonic() - started)
+
+
+def evaluate(keras_model, x, y, batch_size: int = 500) -> dict:
+    """Returns {"val_accuracy", "val_loss"} of a model on arrays, in batches, without `model.fit` machinery."""
+    probabilities = np.concatenate([
+        np.asarray(keras_model(np.asarray(x[start:start + batch_size], np.float32)[..., None], training=False))
+        for start in range(0, len(x), batch_size)
+    ]) if len(x) else np.zeros((0, 1))
+    labels = np.asarray(y, np.int64)
+    accuracy = float((probabilities.argmax(axis=1) == labels).mean()) if len(x) else 0.0
+    loss = float(-np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1)).mean()) if len(x) else 0.0
+    return {"val_accuracy": round(accuracy, 5), "val_loss": round(loss, 5)}
+
+
+def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> CheckpointState:
+    fresh = CheckpointState(task.name, recipe.name, list(task.labels), recipe.members, epochs)
+    saved = checkpoints.read_state(task.name) if resume else None
+    if saved is None or not checkpoints.has_checkpoint(task.name):
+        checkpoints.clear_checkpoints(task.name)
+        return fresh
+    matches = (saved.recipe, list(saved.labels), saved.members, saved.epochs) == (
+        recipe.name, list(task.labels), recipe.members, epochs)
+    if not matches:
+        checkpoints.clear_checkpoints(task.name)
+        return fresh
+    return saved
+
+
+def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed):
+    import keras
+
+    if index < state.member:
+        return checkpoints.load_member(task.name, index, compile=False), False
+    initial_epoch = state.epoch if index == state.member else 0
+    if initial_epoch > 0:
+        keras_model = checkpoints.load_member(task.name, index)
+    else:
+        keras_model = build_member(recipe, task.num_classes, index)
+        compile_model(keras_model, recipe.learning_rate)
+    state.member, state.epoch = index, initial_epoch
+    if initial_epoch >= state.epochs:
+        return keras_model, False
+    dataset = make_train_dataset(data.x_train, data.y_train, batch_size=recipe.batch_size,
+                                 augmentation=recipe.augmentation, seed=seed + index)
+    callback = make_callback(tracker, should_stop, on_epoch=lambda model, epoch: _after_epoch(
+        model, epoch, state, epoch_end))
+    schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: recipe.learning_rate_at(epoch))
+    tracker.start_member(index, initial_epoch)
+    keras_model.fit(dataset, epochs=state.epochs, initial_epoch=initial_epoch, verbose=0, shuffle=False,
+                    validation_data=(data.x_val[..., None], data.y_val), validation_batch_size=500,
+                    callbacks=[schedule, callback])
+    return keras_model, callback.cancelled
+
+
+def _after_epoch(keras_model, epoch: int, state: CheckpointState, epoch_end) -> None:
+    state.epoch = epoch + 1
+    checkpoints.save_checkpoint(keras_model, state)
+    if epoch_end is not None:
+        epoch_end(keras_model)
+
+
+def _batches(count: int, batch_size: int) -> int:
+    return max(1, -(-count // batch_size))
+
+
+class _Tracker:
+    """Turns Keras' batch and epoch events into throttled `TrainingProgress` reports with an ETA."""
+
+    def __init__(self, report, started, members, epochs, batches, state):
+        self.report, self.started, self.members, self.epochs, self.batches = report, started, members, epochs, batches
+        self.total = members * epochs * batches
+        self.done_before = (state.member * epochs + state.epoch) * batches
+        self.done = self.done_before
+        self.member, self.epoch, self.last_report, self.session_start = 0, 0, 0.0, None
+
+    def start_member(self, member: int, initial_epoch: int) -> None:
+        self.member, self.epoch = member, initial_epoch
+        self.done = (member * self.epochs + initial_epoch) * self.batches
+
+    def batch(self, batch: int, logs: dict, force: bool = False) -> None:
+        now = time.monotonic()
+        self.session_start = self.session_start or now
+        self.done = (self.member * self.epochs + self.epoch) * self.batches + batch + 1
+        if force or now - self.last_report >= PROGRESS_INTERVAL_S:
+            self.last_report = now
+            self._send(batch + 1, logs, now)
+
+    def epoch_done(self, epoch: int, logs: dict) -> None:
+        self.epoch = epoch
+        self.done = (self.member * self.epochs + epoch + 1) * self.batches
+        self._send(self.batches, logs, time.monotonic())
+        self.epoch = epoch + 1
+
+    def _send(self, batch: int, logs: dict, now: float) -> None:
+        elapsed = now - self.started
+        done_here = self.done - self.done_before
+        spent = now - (self.session_start or now)
+        eta = (self.total - self.done) * spent / done_here if done_here > 0 and spent > 0 else None
+        clean = {key: round(float(value), 5) for key, value in (logs or {}).items() if np.ndim(value) == 0}
+        self.report(TrainingProgress("training", self.member + 1, self.members, self.epoch + 1, self.epochs,
+                                     batch, self.batches, clean, elapsed, eta))
+
+
+def make_callback(tracker: _Tracker, should_stop: Callable | None, on_epoch: Callable | None = None):
+    """Returns a Keras callback that reports progress, cancels within a batch and checkpoints per epoch."""
+    import keras
+
+    class _ProgressCallback(keras.callbacks.Callback):
+        cancelled = False
+
+        def on_train_batch_end(self, batch, logs=None):
+            if should_stop is not None and should_stop():
+                self.cancelled = True
+                self.model.stop_training = True
+                return
+            tracker.batch(batch, logs or {})
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.cancelled:
+                return  # A cut-short epoch is not a checkpoint: resume repeats it.
+            tracker.epoch_done(epoch, logs or {})
+            if on_epoch is not None:
+                on_epoch(self.model, epoch)
+
+    return _ProgressCallback()

@@ -1,0 +1,128 @@
+"""Training from recipes: learns, reports progress, cancels within a batch, checkpoints and resumes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import checkpoints
+from model.inference import Predictor
+from model.model_store import load_model, save_model, ModelInfo
+from model.recipes import RECIPES, get_recipe
+from model.tasks import SHAPES
+from model.training import has_checkpoint, make_train_dataset, train_task
+from tests.model.training_data import bars_data
+
+SMALL = [{"type": "conv", "filters": 8}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 16}]
+
+
+def _small_recipe(**changes):
+    options = dict(architecture=SMALL, batch_size=32, learning_rate=5e-3, augmentation=None)
+    options.update(changes)
+    return get_recipe("quick").with_overrides(**options)
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_each_recipe_builds_trains_and_saves_on_a_small_slice(name):
+    recipe = RECIPES[name]
+    result = train_task(SHAPES, recipe, epochs=1, data=bars_data(train=96, val=48))
+    assert result.status == "completed" and result.model_path.is_file()
+    keras_model, info = load_model("shapes")
+    assert info.recipe == name and info.members == recipe.members
+    assert Predictor(keras_model, info.labels).members == recipe.members
+    assert not has_checkpoint("shapes")
+
+
+def test_training_learns_a_separable_set_well_above_chance():
+    data = bars_data(train=384, val=150)
+    result = train_task(SHAPES, _small_recipe(), epochs=3, data=data)
+    assert result.metrics["val_accuracy"] > 0.8  # chance is 1/3
+
+
+def test_progress_reports_batches_and_epochs_with_an_eta():
+    updates = []
+    train_task(SHAPES, _small_recipe(), epochs=2, data=bars_data(train=128), progress=updates.append)
+    training = [update for update in updates if update.phase == "training"]
+    assert updates[0].phase == "loading" and updates[-1].phase == "saving"
+    ends = [update for update in training if "val_accuracy" in update.logs]
+    assert [update.epoch for update in ends] == [1, 2] and ends[-1].batch == ends[-1].batches == 4
+    assert "loss" in training[0].logs and ends[-1].eta_s == pytest.approx(0.0, abs=1e-6)
+    assert training[-1].fraction == 1.0
+
+
+def test_cancel_stops_within_a_batch_and_keeps_the_previous_model():
+    save_model(_build_marker_model(), ModelInfo("shapes", list(SHAPES.labels), recipe="previous"))
+    batches_seen = []
+
+    def should_stop():
+        batches_seen.append(1)
+        return len(batches_seen) >= 2
+
+    result = train_task(SHAPES, _small_recipe(), epochs=3, data=bars_data(train=256), should_stop=should_stop)
+    assert result.cancelled and result.model_path is None
+    assert len(batches_seen) == 2  # polled once per batch, stopped at the one that asked
+    assert load_model("shapes")[1].recipe == "previous"
+
+
+def test_checkpoint_each_epoch_and_resume_continues_at_the_next_epoch():
+    data = bars_data(train=128)
+    epochs_done = []
+
+    def stop_in_second_epoch():
+        return len(epochs_done) >= 1
+
+    result = train_task(SHAPES, _small_recipe(), epochs=3, data=data, should_stop=stop_in_second_epoch,
+                        epoch_end=lambda model: epochs_done.append(model.optimizer.iterations.numpy()))
+    assert result.cancelled and has_checkpoint("shapes")
+    assert checkpoints.read_state("shapes").epoch == 1
+    resumed = []
+    result = train_task(SHAPES, _small_recipe(), epochs=3, data=data, resume=True,
+                        epoch_end=lambda model: resumed.append(int(model.optimizer.iterations.numpy())))
+    assert result.status == "completed" and result.metrics["epochs"] == 3
+    # Two more epochs of 4 batches each, the optimizer's step count carried on from the first epoch's 4.
+    assert resumed == [8, 12]
+    assert not has_checkpoint("shapes")
+
+
+def test_resume_of_an_ensemble_keeps_finished_members():
+    recipe = _small_recipe(members=3)
+    data = bars_data(train=64)
+    member_epochs = []
+
+    def stop_after_second_member():
+        return len(member_epochs) >= 2
+
+    train_task(SHAPES, recipe, epochs=1, data=data, should_stop=stop_after_second_member,
+               epoch_end=lambda model: member_epochs.append(model.name))
+    assert member_epochs == ["member1", "member2"] and checkpoints.read_state("shapes").member == 1
+    resumed = []
+    result = train_task(SHAPES, recipe, epochs=1, data=data, resume=True,
+                        epoch_end=lambda model: resumed.append(model.name))
+    assert result.status == "completed" and resumed == ["member3"]
+    keras_model, info = load_model("shapes")
+    assert Predictor(keras_model, info.labels).members == 3
+
+
+def test_a_checkpoint_of_another_recipe_is_not_resumed():
+    data = bars_data(train=64)
+    train_task(SHAPES, _small_recipe(), epochs=2, data=data, should_stop=lambda: True)
+    seen = []
+    train_task(SHAPES, _small_recipe(), epochs=3, data=data, resume=True, epoch_end=lambda model: seen.append(1))
+    assert len(seen) == 3
+
+
+def test_train_dataset_is_augmented_batched_and_weighted():
+    x, y = bars_data(train=40).x_train, bars_data(train=40).y_train
+    dataset = make_train_dataset(x, y, batch_size=16, augmentation=RECIPES["best"].augmentation,
+                                 sample_weight=np.full(40, 2.0))
+    batches = list(dataset)
+    assert [len(batch[0]) for batch in batches] == [16, 16, 8]
+    images, labels, weights = batches[0]
+    assert images.shape == (16, 28, 28, 1) and float(np.max(images)) == pytest.approx(1.0, abs=1e-5)
+    assert float(np.min(weights)) == 2.0 and labels.dtype.name == "int64"
+
+
+def _build_marker_model():
+    from model.architecture import build_model
+
+    return build_model(SMALL, 3)
