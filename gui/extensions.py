@@ -12,6 +12,16 @@ from typing import Callable
 INSTALLERS: list[Callable] = []
 
 
+def _install_layer_docks(window) -> None:
+    from gui.docks import layers, playground
+
+    layers.install(window)
+    playground.install(window)
+
+
+INSTALLERS.append(_install_layer_docks)
+
+
 def install_all(window) -> None:
     """Runs every registered installer on the window."""
     for install in INSTALLERS:
