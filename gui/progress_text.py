@@ -10,6 +10,8 @@ def progress_fraction(progress) -> float:
 
     Members and epochs count from 1, batches from 1 (batch 0 is the start of an epoch).
     """
+    if hasattr(progress, "fraction"):
+        return float(progress.fraction)
     members = max(1, int(getattr(progress, "members", 1) or 1))
     epochs = max(1, int(progress.epochs or 1))
     batches = max(1, int(progress.batches or 1))
@@ -32,6 +34,11 @@ def format_duration(seconds: float | None) -> str:
 
 def progress_details(progress) -> str:
     """Returns "Epoch 2/5 · batch 120/300 · loss 0.231 · accuracy 93.1% · 0:42 left"."""
+    phase = getattr(progress, "phase", "training")
+    if phase == "loading":
+        return "Preparing the training data…"
+    if phase == "saving":
+        return "Measuring and saving the model…"
     parts = []
     members = int(getattr(progress, "members", 1) or 1)
     if members > 1:

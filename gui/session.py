@@ -6,6 +6,7 @@ dock read the state from here and listen to its signals. It never touches a widg
 
 from __future__ import annotations
 
+import traceback
 from enum import Enum
 
 import numpy as np
@@ -36,9 +37,11 @@ class ModelSession(QObject):
         input_changed(image28): the 28x28 image the network sees now (float32), or None for an empty canvas.
         prediction_ready(prediction): a `model.inference.Prediction` for the current input, or None when
             there is nothing to predict (empty canvas, or no model).
-        training_started(task_name, recipe), training_progress(progress), training_epoch_ended(value),
+        training_started(task_name, recipe), training_progress(progress), training_epoch_ended(prediction),
         training_finished(task_name, result), training_failed(task_name, kind, message): the background
-            training; kind is "mnist_unavailable" or "error".
+            training. training_epoch_ended carries the network in training run on the current drawing (a
+            `Prediction`, or None with an empty canvas) after each epoch, so docks can show it learn; kind is
+            "mnist_unavailable" or "error".
     """
 
     task_changed = Signal(object)
@@ -56,7 +59,7 @@ class ModelSession(QObject):
         super().__init__(parent)
         self.task: Task = get_task(task_name)
         self.phase = Phase.LOADING
-        self.message = "Loading TensorFlow…"
+        self.message = "Starting TensorFlow…"
         self.predictor = None
         self.info = None
         self.member = 0
@@ -64,9 +67,9 @@ class ModelSession(QObject):
         self.training_task: str | None = None
         self.training_recipe: str | None = None
         self.last_progress = None
-        self.tensorflow_loaded = False
         self._input: np.ndarray | None = None
         self._request_id = 0
+        self._auto_trained = False
         self._training_thread: QThread | None = None
         self._training_worker: TrainingWorker | None = None
         self._start_inference_thread()
@@ -131,8 +134,8 @@ class ModelSession(QObject):
         def job(progress, should_stop, epoch_end):
             from model.training import train_task
 
-            return train_task(task, recipe=recipe, resume=resume, progress=progress,
-                              should_stop=should_stop, epoch_end=epoch_end)
+            return train_task(task, recipe=recipe, resume=resume, progress=progress, should_stop=should_stop,
+                              epoch_end=lambda keras_model: epoch_end(self._epoch_snapshot(keras_model, task)))
 
         self.start_job(task.name, recipe, job)
 
@@ -155,6 +158,19 @@ class ModelSession(QObject):
         self.state_changed.emit()
         thread.start()
 
+    def _epoch_snapshot(self, keras_model, task: Task):
+        """In the training thread: the network in training, run on the drawing now on the canvas."""
+        image28 = self._input
+        if image28 is None or task.name != self.task.name:
+            return None
+        try:
+            from model.inference import Predictor
+
+            return Predictor(keras_model, task.labels).run(image28)
+        except Exception:  # a view of training must never stop the training itself
+            traceback.print_exc()
+            return None
+
     def cancel_training(self) -> None:
         """Asks the running training to stop after the current batch; the last good model is kept."""
         if self._training_worker is not None:
@@ -169,7 +185,9 @@ class ModelSession(QObject):
 
     def _on_training_finished(self, result) -> None:
         task_name = self._end_training()
-        if task_name == self.task.name:
+        if task_name == self.task.name and self.predictor is None and getattr(result, "cancelled", False):
+            self._set_phase(Phase.MISSING, "Training was cancelled; Train or Resume when you are ready.")
+        elif task_name == self.task.name:
             self.reload_model()
         self.training_finished.emit(task_name, result)
 
@@ -195,8 +213,6 @@ class ModelSession(QObject):
         self._inference_thread.setObjectName("inference")
         self._inference = InferenceWorker()
         self._inference.moveToThread(self._inference_thread)
-        self._inference_thread.started.connect(self._inference.warm_up)
-        self._inference.tensorflow_ready.connect(self._on_inference_tensorflow_ready)
         self._inference.model_loaded.connect(self._on_inference_model_loaded)
         self._inference.model_missing.connect(self._on_inference_model_missing)
         self._inference.load_failed.connect(self._on_inference_load_failed)
@@ -204,11 +220,6 @@ class ModelSession(QObject):
         self._inference.prediction_failed.connect(self._on_inference_prediction_failed)
         self._inference_thread.start()
         self._inference.request_load(self.task.name)
-
-    def _on_inference_tensorflow_ready(self) -> None:
-        self.tensorflow_loaded = True
-        if self.phase == Phase.LOADING:
-            self._set_phase(Phase.LOADING, f"Loading the {self.task.display_name} model…")
 
     def _on_inference_model_loaded(self, task_name: str, predictor, info) -> None:
         if task_name != self.task.name:
@@ -224,8 +235,10 @@ class ModelSession(QObject):
         self.predictor, self.info = None, None
         if self.training_task == task_name:
             self._set_phase(Phase.TRAINING, f"Training {self.task.display_name}…")
-        elif self.auto_train and self.task.base_data == "shapes" and not self.is_training():
-            # Shapes needs no download, so a first start trains it at once while the canvas is usable.
+        elif self.auto_train and self.task.base_data == "shapes" and not self.is_training() and not self._auto_trained:
+            # Shapes needs no download, so a first start trains it at once while the canvas is usable; once
+            # per run, so that a Cancel is respected.
+            self._auto_trained = True
             self.train("quick", resume=_has_checkpoint(task_name))
         else:
             self._set_phase(Phase.MISSING, f"No {self.task.display_name} model yet.")

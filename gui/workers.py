@@ -23,10 +23,8 @@ def describe_error(error: BaseException) -> str:
 
 def error_kind(error: BaseException) -> str:
     """Classifies a worker error so the window can offer the right remedy."""
-    try:
-        from model.mnist import MnistUnavailableError
-    except ImportError:
-        return "error"
+    from model.mnist import MnistUnavailableError
+
     if isinstance(error, MnistUnavailableError):
         return "mnist_unavailable"
     return "error"
@@ -35,12 +33,13 @@ def error_kind(error: BaseException) -> str:
 class InferenceWorker(QObject):
     """Loads a task's model and runs live predictions; lives on its own QThread.
 
+    Loading the first model is the first TensorFlow import (about 5 s), so it happens here, not in the window.
+
     Predictions follow the restart pattern of Qt's mandelbrot example: `submit()` only stores the newest
     request, and the worker always runs the newest one, so requests made while a prediction runs replace
     each other and a fast pen never builds a queue.
 
     Signals:
-        tensorflow_ready(): TensorFlow and the model code are imported.
         model_loaded(task_name, predictor, info): a `model.inference.Predictor` and its `ModelInfo`.
         model_missing(task_name): the task has no trained model yet.
         load_failed(task_name, message): the model exists but could not be loaded.
@@ -48,7 +47,6 @@ class InferenceWorker(QObject):
         prediction_failed(message): the model raised while predicting.
     """
 
-    tensorflow_ready = Signal()
     model_loaded = Signal(str, object, object)
     model_missing = Signal(str)
     load_failed = Signal(str, str)
@@ -82,18 +80,6 @@ class InferenceWorker(QObject):
         self._wake.emit()
 
     # Run in the worker thread.
-    @Slot()
-    def warm_up(self) -> None:
-        """Imports TensorFlow and the model code; run first, so the first drawing does not wait for it."""
-        try:
-            import model.inference  # noqa: F401
-            import model.model_store  # noqa: F401
-        except Exception as error:  # a broken installation must reach the user, not only the terminal
-            traceback.print_exc()
-            self.load_failed.emit("", f"TensorFlow could not be loaded: {describe_error(error)}")
-            return
-        self.tensorflow_ready.emit()
-
     @Slot(str)
     def _load(self, task_name: str) -> None:
         from model import inference, model_store

@@ -191,8 +191,6 @@ class TrainingDock(QDockWidget):
 
 
 def _has_checkpoint(task_name: str) -> bool:
-    try:
-        from model.training import has_checkpoint
-    except ImportError:  # model.training not installed yet: nothing to resume
-        return False
+    from model.training import has_checkpoint  # cheap: TensorFlow is imported inside its functions
+
     return bool(has_checkpoint(task_name))

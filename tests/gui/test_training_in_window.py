@@ -1,0 +1,110 @@
+"""Training from the window: progress, a responsive window meanwhile, Cancel, the new model loaded, MNIST help."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QTimer
+
+import model.training as training
+from gui.session import Phase
+from model.recipes import get_recipe
+
+
+def bars(count: int, seed: int):
+    """Three trivially separable labels: horizontal, vertical and diagonal bars at random places."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((count, 28, 28), np.float32)
+    y = rng.integers(0, 3, count).astype(np.int64)
+    for image, label in zip(x, y):
+        offset, start = rng.integers(6, 20), rng.integers(3, 8)
+        for step in range(start, start + 16):
+            if label == 0:
+                image[offset:offset + 3, step] = 1.0
+            elif label == 1:
+                image[step, offset:offset + 3] = 1.0
+            else:
+                image[step, max(0, step - 2):step + 2] = 1.0
+    return x, y
+
+
+@pytest.fixture
+def fast_training(monkeypatch):
+    """Makes every training in the window a small run on bars, so a test trains in a second or two."""
+    (x_train, y_train), (x_val, y_val) = bars(384, 0), bars(96, 1)
+    data = training.TaskData(x_train, y_train, x_val, y_val)
+    small = get_recipe("quick").with_overrides(batch_size=32)
+
+    def configure(epochs: int):
+        real = training.train_task.__wrapped__ if hasattr(training.train_task, "__wrapped__") else training.train_task
+        monkeypatch.setattr(training, "train_task", functools.wraps(real)(
+            lambda task, recipe="quick", **options: real(task, small, **{**options, "epochs": epochs, "data": data})))
+
+    return configure
+
+
+def test_training_reports_progress_keeps_the_window_responsive_and_loads_the_new_model(window, qtbot, fast_training):
+    fast_training(epochs=2)
+    fractions, ticks = [], []
+    window.session.training_progress.connect(lambda progress: fractions.append(progress.fraction))
+    timer = QTimer(interval=20)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    with qtbot.waitSignal(window.session.training_finished, timeout=60_000) as finished:
+        window.training_dock.train_button.click()
+        assert window.training_dock.train_button.text() == "Cancel"
+        assert window.training_dock.progress_bar.isVisible()
+    timer.stop()
+    task_name, result = finished.args
+    assert task_name == "shapes" and result.status == "completed"
+    assert fractions and fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    assert len(ticks) >= 5, "the event loop kept running while the network trained"
+    qtbot.waitUntil(lambda: window.session.phase == Phase.READY, timeout=30_000)
+    assert window.session.info.recipe == "quick"
+    assert "accuracy" in window.model_label.text() and "Shapes" in window.model_label.text()
+    assert window.training_dock.train_button.text() == "Train Shapes"
+
+
+def test_cancel_stops_within_a_batch_and_saves_nothing(window, qtbot, fast_training):
+    fast_training(epochs=200)
+    session = window.session
+
+    def cancel_once_training(progress):
+        if progress.phase == "training" and not session.training_cancelled():
+            window.training_dock.train_button.click()
+
+    session.training_progress.connect(cancel_once_training)
+    with qtbot.waitSignal(session.training_finished, timeout=60_000) as finished:
+        session.train("quick")
+    result = finished.args[1]
+    assert result.cancelled
+    assert result.elapsed_s < 30, "200 epochs were not run to the end"
+    assert session.phase == Phase.MISSING and session.predictor is None
+    assert "cancelled" in window.training_dock.details.text()
+    assert not session.is_training() and window.training_dock.train_button.isEnabled()
+
+
+def test_digits_without_mnist_explains_how_to_get_it_and_shapes_still_works(window, qtbot, tmp_path, monkeypatch):
+    from model.paths import data_dir
+    from model.storage import atomic_write_json
+
+    atomic_write_json(data_dir() / "settings.json", {"mnist_path": str(tmp_path / "nowhere" / "mnist.npz")})
+    window.toolbar.task_box.setCurrentIndex(window.toolbar.task_box.findData("digits"))
+    assert window.session.task.name == "digits"
+    monkeypatch.setattr("gui.main_window.QMessageBox.warning", lambda *args: pytest.fail("an MNIST problem is no crash"))
+    with qtbot.waitSignal(window.session.training_failed, timeout=30_000) as failed:
+        window.training_dock.train_button.click()
+    assert failed.args[1] == "mnist_unavailable"
+    assert window.training_dock.mnist_panel.isVisible()
+    assert "mnist.npz" in window.training_dock.mnist_message.text()
+    chosen = []
+    monkeypatch.setattr(window.training_dock, "start_training", lambda resume=False: chosen.append(resume))
+    window.training_dock.use_mnist_file(str(tmp_path / "my-mnist.npz"))
+    from model.storage import read_json
+
+    assert read_json(data_dir() / "settings.json")["mnist_path"] == str(tmp_path / "my-mnist.npz")
+    assert chosen == [False], "choosing the file starts Digits' training"
+    window.toolbar.task_box.setCurrentIndex(window.toolbar.task_box.findData("shapes"))
+    assert window.session.task.name == "shapes" and window.training_dock.train_button.isEnabled()
