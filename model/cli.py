@@ -1,0 +1,152 @@
+"""The headless commands: `python main.py train ...` and `python main.py predict ...`.
+
+Progress and errors go to stderr, results to stdout (one JSON object per line for predict), so the
+output can be piped. Exit codes: 0 all well, 1 something failed (each failure named on stderr),
+2 bad arguments, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+PROGRESS_EVERY_S = 2.0
+
+
+def run(args) -> int:
+    """Runs the command parsed by main.py and returns the exit code."""
+    from model.tasks import get_task
+
+    try:
+        task = get_task(args.task)
+    except KeyError as error:
+        _error(error.args[0])
+        return 2
+    try:
+        return {"train": _train, "predict": _predict}[args.command](task, args)
+    except KeyboardInterrupt:
+        _error("Interrupted. Continue later with --resume (the last finished epoch is kept).")
+        return 130
+
+
+def _train(task, args) -> int:
+    from model.mnist import MnistUnavailableError
+    from model.training import train_task
+
+    try:
+        result = train_task(task, args.recipe, epochs=args.epochs, resume=args.resume,
+                            progress=_progress_printer(), out_path=args.out)
+    except (MnistUnavailableError, ValueError) as error:
+        _error(str(error))
+        return 1
+    if result.cancelled:
+        _error("Training stopped before the end; nothing new was saved.")
+        return 1
+    figures = ", ".join(f"{key} {value}" for key, value in result.metrics.items())
+    _say(f"Saved {result.model_path} ({figures}).")
+    print(json.dumps({"task": task.name, "model": str(result.model_path), **result.metrics}))
+    return 0
+
+
+def _predict(task, args) -> int:
+    from model.model_store import ModelMismatchError, ModelNotFoundError
+
+    try:
+        predictor = _load_or_train(task, args.model)
+    except (ModelNotFoundError, ModelMismatchError) as error:
+        _error(str(error))
+        return 1
+    failures = 0
+    for file in args.images:
+        line, problem = _classify(predictor, file)
+        if problem:
+            failures += 1
+            _error(f"{file}: {problem}")
+        else:
+            print(json.dumps(line), flush=True)
+    return 1 if failures else 0
+
+
+def _classify(predictor, file: str):
+    from model.preprocessing import load_image, preprocess
+
+    try:
+        image = load_image(file)
+    except FileNotFoundError:
+        return None, "no such file."
+    except IsADirectoryError:
+        return None, "is a folder, not an image."
+    except (OSError, ValueError) as error:
+        return None, _without_path(str(error), file)
+    image28 = preprocess(image)
+    if image28 is None:
+        return None, "the image holds no drawing (it is blank); nothing to classify."
+    probabilities = predictor.predict(image28)
+    labels = predictor.labels
+    top = int(probabilities.argmax())
+    return {"file": file, "label": labels[top],
+            "probabilities": {label: round(float(p), 6) for label, p in zip(labels, probabilities)}}, None
+
+
+def _load_or_train(task, model_path):
+    from model.inference import Predictor
+    from model.mnist import MnistUnavailableError
+    from model.model_store import ModelNotFoundError, load_model
+    from model.training import train_task
+
+    if model_path is None and not _has_model(task.name):
+        _say(f"Task {task.name!r} has no trained model yet; training the quick recipe first.")
+        try:
+            train_task(task, "quick", progress=_progress_printer())
+        except MnistUnavailableError as error:
+            raise ModelNotFoundError(f"Cannot train {task.name!r} to predict with: {error}") from error
+    keras_model, info = load_model(task.name, path=model_path)
+    return Predictor(keras_model, info.labels)
+
+
+def _has_model(task_name: str) -> bool:
+    from model.model_store import task_model_path
+
+    return task_model_path(task_name).is_file()
+
+
+def _progress_printer():
+    last = [0.0]
+
+    def show(update) -> None:
+        now = time.monotonic()
+        epoch_done = update.phase == "training" and update.batch == update.batches
+        if update.phase == "training" and not epoch_done and now - last[0] < PROGRESS_EVERY_S:
+            return
+        last[0] = now
+        _say(_describe(update))
+
+    return show
+
+
+def _describe(update) -> str:
+    if update.phase != "training":
+        return {"loading": "Loading the training data...", "saving": "Saving the model..."}.get(
+            update.phase, update.phase)
+    member = f"member {update.member}/{update.members} " if update.members > 1 else ""
+    figures = " ".join(f"{key}={value:.4f}" for key, value in update.logs.items() if key != "learning_rate")
+    eta = f" eta {update.eta_s:.0f}s" if update.eta_s is not None else ""
+    return (f"{member}epoch {update.epoch}/{update.epochs} batch {update.batch}/{update.batches} {figures}"
+            f" elapsed {update.elapsed_s:.0f}s{eta}")
+
+
+def _without_path(message: str, file: str) -> str:
+    # load_image names the file itself; the caller names it once, in front.
+    from pathlib import Path
+
+    prefix = f"{Path(file)}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,99 @@
+"""Finding, validating and preprocessing MNIST for the Digits task."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import mnist
+from model.mnist import MnistUnavailableError, find_mnist, load_mnist, load_mnist_preprocessed
+from model.storage import atomic_write_json
+
+
+@pytest.fixture
+def fake_mnist(tmp_path):
+    """Writes a small file in Keras' MNIST format, with one stroke per image."""
+
+    def write(name, train=20, test=10, **override):
+        images = np.zeros((train + test, 28, 28), np.uint8)
+        images[:, 6:22, 13:15] = 255
+        arrays = {"x_train": images[:train], "y_train": np.arange(train) % 10,
+                  "x_test": images[train:], "y_test": np.arange(test) % 10}
+        arrays.update(override)
+        path = tmp_path / name
+        np.savez(path, **arrays)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def keras_cache(monkeypatch, tmp_path):
+    cache = tmp_path / "keras" / "datasets" / "mnist.npz"
+    monkeypatch.setattr(mnist, "keras_cache_path", lambda: cache)
+    return cache
+
+
+def test_search_order_explicit_then_variable_then_setting_then_keras_cache(
+        fake_mnist, keras_cache, monkeypatch, isolated_data_dir):
+    explicit, variable, setting = fake_mnist("a.npz"), fake_mnist("b.npz"), fake_mnist("c.npz")
+    keras_cache.parent.mkdir(parents=True)
+    keras_cache.write_bytes(explicit.read_bytes())
+    assert find_mnist() == keras_cache
+    atomic_write_json(isolated_data_dir / "settings.json", {"mnist_path": str(setting)})
+    assert find_mnist() == setting
+    monkeypatch.setenv("CONVCANVAS_MNIST", str(variable))
+    assert find_mnist() == variable
+    assert find_mnist(explicit) == explicit
+
+
+def test_nothing_found_and_offline_says_how_to_get_the_file(keras_cache, monkeypatch):
+    import keras
+
+    def offline():
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(MnistUnavailableError) as caught:
+        load_mnist()
+    message = str(caught.value)
+    assert "--mnist PATH" in message and "mnist_path" in message and mnist.MNIST_URL in message
+    assert "Shapes works without it" in message
+
+
+def test_a_named_file_that_does_not_exist_is_named(tmp_path):
+    missing = tmp_path / "nowhere" / "mnist.npz"
+    with pytest.raises(MnistUnavailableError, match="MNIST file not found: .*nowhere"):
+        load_mnist(missing)
+
+
+def test_a_file_that_is_not_mnist_is_explained(fake_mnist, tmp_path):
+    with pytest.raises(MnistUnavailableError, match="x_train has shape \\(20, 32, 32\\)"):
+        load_mnist(fake_mnist("bad.npz", x_train=np.zeros((20, 32, 32), np.uint8)))
+    text = tmp_path / "text.npz"
+    text.write_text("hello")
+    with pytest.raises(MnistUnavailableError, match="not a readable .npz"):
+        load_mnist(text)
+    partial = tmp_path / "partial.npz"
+    np.savez(partial, x_train=np.zeros((2, 28, 28)))
+    with pytest.raises(MnistUnavailableError, match="lacks y_train, x_test, y_test"):
+        load_mnist(partial)
+
+
+def test_load_gives_uint8_images_and_int64_labels(mnist_path):
+    (x_train, y_train), (x_test, y_test) = load_mnist(mnist_path)
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28) and x_train.dtype == np.uint8
+    assert y_train.dtype == np.int64 and set(np.unique(y_test)) == set(range(10))
+
+
+def test_preprocessed_copy_is_cached_once_and_nearly_unchanged(fake_mnist, monkeypatch, isolated_data_dir):
+    path = fake_mnist("small.npz")
+    (x_train, y_train), _ = load_mnist_preprocessed(path)
+    assert x_train.dtype == np.float32 and x_train.shape == (20, 28, 28) and x_train.max() == pytest.approx(1.0)
+    # The stroke stays a vertical bar near the middle.
+    columns = x_train[0].sum(axis=0)
+    assert 12 <= int(columns.argmax()) <= 15
+    assert len(list((isolated_data_dir / "cache").glob("mnist-preprocessed-*.npz"))) == 1
+    monkeypatch.setattr(mnist, "preprocess_images", lambda images: pytest.fail("preprocessed twice"))
+    (again, _), _ = load_mnist_preprocessed(path)
+    np.testing.assert_array_equal(again, x_train)
