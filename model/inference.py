@@ -55,10 +55,15 @@ class Prediction:
     Attributes:
         probabilities: (num_labels,) float32; for an ensemble, its members' average.
         layers: the chosen member's `LayerOutput`s, input first, output last.
+        member: the member whose layers these are.
+        source: the `Predictor` that made it, so a view can read the weights behind these outputs
+            (during training they are not the loaded model's).
     """
 
     probabilities: np.ndarray
     layers: list[LayerOutput]
+    member: int = 0
+    source: object = field(default=None, repr=False, compare=False)
 
     @property
     def top_index(self) -> int:
@@ -111,7 +116,7 @@ class Predictor:
         layers = [LayerOutput("input", "input", batch[0], {"output_shape": (28, 28, 1)})]
         for (name, kind, config), values in zip(self._layer_specs[member], layer_values):
             layers.append(LayerOutput(name, kind, values, config))
-        return Prediction(probabilities.astype(np.float32), layers)
+        return Prediction(probabilities.astype(np.float32), layers, member, self)
 
     def predict(self, image28: np.ndarray) -> np.ndarray:
         """Returns the probabilities for one (28, 28) image, or (N, num_labels) for (N, 28, 28) images."""
@@ -147,6 +152,21 @@ class Predictor:
         kernel = np.asarray(layer.kernel)
         bias = np.asarray(layer.bias) if getattr(layer, "bias", None) is not None else np.zeros(kernel.shape[-1])
         return kernel.astype(np.float32), bias.astype(np.float32)
+
+    def batch_norm_affine(self, name: str, member: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Returns (scale, offset) with which a BatchNormalization layer maps x to x * scale + offset at inference.
+
+        Raises:
+            ValueError: the layer does not exist or is not a batch normalisation.
+        """
+        layer = self._members[member].get_layer(name)
+        if not hasattr(layer, "moving_variance"):
+            raise ValueError(f"Layer {name!r} ({type(layer).__name__}) is not a batch normalisation.")
+        variance, mean = np.asarray(layer.moving_variance), np.asarray(layer.moving_mean)
+        gamma = np.asarray(layer.gamma) if layer.gamma is not None else np.ones_like(variance)
+        beta = np.asarray(layer.beta) if layer.beta is not None else np.zeros_like(variance)
+        scale = gamma / np.sqrt(variance + layer.epsilon)
+        return scale.astype(np.float32), (beta - mean * scale).astype(np.float32)
 
     def _run_function(self, member: int):
         if member not in self._run_functions:

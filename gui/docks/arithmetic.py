@@ -11,14 +11,17 @@ from model.convolution import WeightedSum
 MAX_CHANNEL_ROWS = 6
 
 
-def arithmetic_html(terms: WeightedSum, cell: tuple[int, int], channel: int, layer_value: float | None) -> str:
-    """Returns rich text: inputs × weights, their sum, plus the bias, then the activation.
+def arithmetic_html(terms: WeightedSum, cell: tuple[int, int], channel: int, layer_value: float | None, *,
+                    batch_norm: tuple[float, float] | None = None, relu_after: bool = False) -> str:
+    """Returns rich text: inputs × weights, their sum, plus the bias, then batch norm and the activation.
 
     Args:
         terms: the weighted sum of the hovered cell.
         cell: (row, col) of the cell in the feature map.
         channel: which feature map (output channel) it belongs to.
         layer_value: the value the network itself computed for the cell, shown beside ours.
+        batch_norm: (scale, offset) of the batch normalisation after the convolution, if any.
+        relu_after: a ReLU follows the batch normalisation.
     """
     parts = [f"<b>map {channel}, cell ({cell[0]}, {cell[1]})</b> sees the input window at "
              f"rows {terms.top}…{terms.top + terms.size[0] - 1}, cols {terms.left}…{terms.left + terms.size[1] - 1}"]
@@ -28,13 +31,29 @@ def arithmetic_html(terms: WeightedSum, cell: tuple[int, int], channel: int, lay
         parts.append(_channel_sums(terms))
     parts.append(f"sum = <b>{terms.total:.3f}</b><br>"
                  f"+ bias {terms.bias:+.3f} = <b>{terms.pre_activation:.3f}</b><br>")
-    if terms.activation == "relu":
+    value = terms.value
+    if batch_norm is not None:
+        scale, offset = batch_norm
+        value = terms.pre_activation * scale + offset
+        parts.append(f"batch norm: {terms.pre_activation:.3f} × {scale:.3f} {offset:+.3f} = <b>{value:.3f}</b><br>")
+        if relu_after:
+            parts.append(f"ReLU: max(0, {value:.3f}) = <b>{max(value, 0.0):.3f}</b>")
+            value = max(value, 0.0)
+    elif terms.activation == "relu":
         parts.append(f"ReLU: max(0, {terms.pre_activation:.3f}) = <b>{terms.value:.3f}</b>")
     else:
-        parts.append(f"no activation here: <b>{terms.value:.3f}</b> (batch norm and ReLU follow)")
+        parts.append(f"no activation: <b>{terms.value:.3f}</b>")
     if layer_value is not None:
         parts.append(f"<br><span style='color:#5a6478'>the network computed {layer_value:.3f}</span>")
     return "".join(parts)
+
+
+def cell_value(terms: WeightedSum, batch_norm: tuple[float, float] | None, relu_after: bool) -> float:
+    """The cell's final value, as `arithmetic_html` writes it out."""
+    if batch_norm is None:
+        return terms.value
+    value = terms.pre_activation * batch_norm[0] + batch_norm[1]
+    return max(value, 0.0) if relu_after else value
 
 
 def _products_table(window: np.ndarray, weights: np.ndarray) -> str:

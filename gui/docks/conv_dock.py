@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, Q
                                QVBoxLayout, QWidget)
 
 from gui import colormaps
-from gui.docks.arithmetic import arithmetic_html
+from gui.docks.arithmetic import arithmetic_html, cell_value
 from gui.docks.layer_dock import LayerDock
 from gui.docks.layer_info import LayerGroup
 from gui.docks.map_views import GridView, ImageView
@@ -28,13 +28,17 @@ class ConvDock(LayerDock):
         group: the convolution's layer group.
         labels: the task's labels.
         weights: returns (kernel (kh, kw, C_in, C_out), bias (C_out,)) for a layer name.
+        batch_norm: returns (scale (C,), offset (C,)) of a batch normalisation layer, by name.
     """
 
-    def __init__(self, group: LayerGroup, labels, weights: WeightsSource, parent=None) -> None:
+    def __init__(self, group: LayerGroup, labels, weights: WeightsSource, batch_norm: WeightsSource | None = None,
+                 parent=None) -> None:
         super().__init__(group, labels, parent)
         self._weights = weights
+        self._batch_norm_source = batch_norm
         self.selected = -1
         self.last_terms: WeightedSum | None = None
+        self.last_value: float | None = None
         self.body.addLayout(self._build_switch())
         self.grid = GridView()
         self.grid.tile_clicked.connect(self._on_grid_tile_clicked)
@@ -169,7 +173,19 @@ class ConvDock(LayerDock):
             padding=config.get("padding", "valid"),
             activation="relu" if self.group.applies_relu_itself else "linear")
         terms = self.last_terms
+        norm, relu_after = self._batch_norm()
+        self.last_value = cell_value(terms, norm, relu_after)
         self.input_view.set_outline(QRect(terms.left, terms.top, terms.size[1], terms.size[0]))
         self.large_view.set_outline(QRect(col, row, 1, 1))
-        layer_value = float(self.group.raw[row, col, self.selected])
-        self.arithmetic.setText(arithmetic_html(terms, (row, col), self.selected, layer_value))
+        layer_value = float(self.group.values[row, col, self.selected])
+        self.arithmetic.setText(arithmetic_html(terms, (row, col), self.selected, layer_value,
+                                                batch_norm=norm, relu_after=relu_after))
+
+    def _batch_norm(self) -> tuple[tuple[float, float] | None, bool]:
+        """(scale, offset) of this map's batch normalisation, if the group has one, and whether ReLU follows."""
+        norm_layer = next((part for part in self.group.parts if part.endswith("_bn")), None)
+        relu_after = any(part.endswith("_relu") for part in self.group.parts)
+        if norm_layer is None or self._batch_norm_source is None:
+            return None, relu_after
+        scale, offset = self._batch_norm_source(norm_layer)
+        return (float(scale[self.selected]), float(offset[self.selected])), relu_after

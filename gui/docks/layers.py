@@ -43,6 +43,7 @@ class LayerDocks(QObject):
         self._docks: dict[str, LayerDock] = {}
         self._signature: tuple = ()
         self._weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._source = None  # the Predictor whose weights the docks show (the training one, mid-training)
 
     # ----- inputs -------------------------------------------------------------------------------------
 
@@ -50,25 +51,23 @@ class LayerDocks(QObject):
         """Uses a new model (a `model.inference.Predictor`, or None); docks follow at its next prediction."""
         self._predictor = predictor
         self._member = member
-        self._weights.clear()
+        self._use_source(predictor)
         if predictor is None:
             self.clear()
 
     def set_member(self, member: int) -> None:
         self._member = member
-        self._weights.clear()
-
-    def refresh_weights(self) -> None:
-        """Forgets cached kernels (after an epoch of training) and repaints docks that show them."""
-        self._weights.clear()
-        for dock in self._docks.values():
-            if isinstance(dock, ConvDock) and dock.showing_kernels():
-                dock.set_group(dock.group)
 
     def show_prediction(self, prediction, image28: np.ndarray | None = None) -> None:
-        """Shows a `model.inference.Prediction` in the docks (None: keep the last one)."""
-        if prediction is None:
+        """Shows a `model.inference.Prediction` in the docks (None: keep the last one).
+
+        Predictions made by the network in training (after each epoch) carry that network as their
+        `source`, so kernels and the hover arithmetic follow the weights as they learn.
+        """
+        if getattr(prediction, "layers", None) is None:
             return
+        self._member = getattr(prediction, "member", self._member)
+        self._use_source(getattr(prediction, "source", None) or self._predictor)
         groups = group_layers(prediction.layers, image28)
         if signature(groups) != self._signature:
             self._rebuild(groups)
@@ -107,12 +106,25 @@ class LayerDocks(QObject):
         return self._docks[layer_name]
 
     def weights(self, layer_name: str) -> tuple[np.ndarray, np.ndarray]:
-        """A layer's (kernel, bias) in the current member, read once per model or epoch."""
-        if layer_name not in self._weights:
-            if self._predictor is None:
-                raise RuntimeError("No model is loaded, so there are no kernels to show.")
-            self._weights[layer_name] = self._predictor.layer_weights(layer_name, self._member)
-        return self._weights[layer_name]
+        """A layer's (kernel, bias) in the shown member, read once per model (or per epoch in training)."""
+        return self._read(layer_name, "layer_weights")
+
+    def batch_norm(self, layer_name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A batch normalisation's (scale, offset) in the shown member."""
+        return self._read(layer_name, "batch_norm_affine")
+
+    def _read(self, layer_name: str, method: str) -> tuple[np.ndarray, np.ndarray]:
+        key = f"{method}:{layer_name}:{self._member}"
+        if key not in self._weights:
+            if self._source is None:
+                raise RuntimeError("No model is loaded, so there are no weights to show.")
+            self._weights[key] = getattr(self._source, method)(layer_name, self._member)
+        return self._weights[key]
+
+    def _use_source(self, source) -> None:
+        if source is not self._source:
+            self._source = source
+            self._weights.clear()
 
     # ----- building -----------------------------------------------------------------------------------
 
@@ -136,7 +148,7 @@ class LayerDocks(QObject):
 
     def _make_dock(self, group: LayerGroup, labels: tuple[str, ...], members: int) -> LayerDock:
         if group.kind == "conv":
-            return ConvDock(group, labels, self.weights)
+            return ConvDock(group, labels, self.weights, self.batch_norm)
         if group.kind == "input":
             dock = InputDock(group, labels, members, self._member)
             dock.member_changed.connect(self._on_input_dock_member_changed)
@@ -155,6 +167,7 @@ def install(window) -> LayerDocks:
     window.layer_docks = docks
     session.model_changed.connect(lambda predictor, info: docks.set_predictor(predictor, session.member))
     session.prediction_ready.connect(docks.show_prediction)
+    session.training_epoch_ended.connect(docks.show_prediction)
     docks.member_changed.connect(session.set_member)
     window.layout_reset.connect(docks.place_default)
     return docks

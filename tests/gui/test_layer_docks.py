@@ -122,9 +122,41 @@ def test_hover_arithmetic_equals_the_cell(qtbot, shown, predictor, layer):
     height, width = values[layer].shape[:2]
     for row, col in [(0, 0), (height // 2, width // 2), (height - 1, width - 1)]:
         dock.hover_cell(row, col)
-        assert dock.last_terms.value == pytest.approx(float(values[layer][row, col, channel]), abs=1e-4)
-        assert f"{dock.last_terms.value:.3f}" in dock.arithmetic.text()
+        assert dock.last_value == pytest.approx(float(values[layer][row, col, channel]), abs=1e-4)
+        assert f"= <b>{dock.last_value:.3f}</b>" in dock.arithmetic.text()
         assert dock.input_view._outline.width() == 3
+
+
+def test_hover_arithmetic_goes_through_batch_norm(qtbot):
+    architecture = [{"type": "conv", "filters": 3, "batch_norm": True}, {"type": "pool"}, {"type": "flatten"}]
+    predictor = _predictor(architecture, labels=("a", "b"), seed=3)
+    norm = predictor.model.get_layer("conv1_bn")
+    rng = np.random.default_rng(3)
+    for variable in (norm.gamma, norm.beta, norm.moving_mean):
+        variable.assign(rng.normal(0, 0.5, variable.shape).astype(np.float32))
+    norm.moving_variance.assign(rng.uniform(0.5, 2.0, norm.moving_variance.shape).astype(np.float32))
+    window = Window()
+    qtbot.addWidget(window)
+    docks = LayerDocks(window)
+    docks.set_predictor(predictor)
+    prediction = predictor.run(_drawing())
+    docks.show_prediction(prediction)
+    dock = docks.dock("conv1")
+    assert "batch norm → ReLU" in dock.header.text()
+    relu = {out.name: out.values for out in prediction.layers}["conv1_relu"]
+    dock.enlarge(2)
+    for row, col in [(10, 12), (14, 14), (0, 27)]:
+        dock.hover_cell(row, col)
+        assert dock.last_value == pytest.approx(float(relu[row, col, 2]), abs=1e-4)
+        assert "batch norm:" in dock.arithmetic.text()
+
+
+def test_epoch_predictions_bring_their_own_weights(shown):
+    window, docks = shown
+    trained = _predictor(seed=7)
+    docks.dock("conv1").kernels_button.click()
+    docks.show_prediction(trained.run(_drawing()))
+    np.testing.assert_array_equal(docks.weights("conv1")[0], trained.layer_weights("conv1")[0])
 
 
 def test_kernels_view_uses_the_learned_weights(shown, predictor):
