@@ -1,0 +1,361 @@
+"""Retrain a task's model on the user's own drawings, mixed with the task's base data.
+
+`retrain` fine-tunes the current model (or trains one from scratch for a task with no model, or whose model
+cannot be adapted), on a subsample of the base data plus the user's samples, oversampled and varied so that a few
+dozen of them matter next to thousands of base images. A fixed, stratified part of the user's samples is held out:
+accuracy on it before and after, per-epoch curves, and a confusion matrix whose cells list the sample ids behind
+them. The new model replaces the old one atomically and the old one is kept (`model.model_store`). A cancelled
+retrain saves nothing.
+
+`correct` is the short version for one drawing the model got wrong ("Correct me").
+
+TensorFlow is imported inside functions, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model import model_store
+from model.retrain_data import base_data, user_data
+
+FINE_TUNE_AUGMENTATION = {"shift": 2.0, "rotation_degrees": 10.0, "shear": 0.15, "scale": 0.12,
+                          "stroke_probability": 0.5}
+
+
+@dataclass(frozen=True)
+class RetrainSettings:
+    """How a retrain runs.
+
+    Attributes:
+        epochs: epochs when fine-tuning an existing model.
+        scratch_epochs: epochs when training a new model.
+        batch_size: samples per batch.
+        base_per_label: base images per label mixed in (built-in tasks).
+        user_share: the share of each epoch made of (varied copies of) the user's samples.
+        validation_fraction: share of each label's samples held out for before/after accuracy.
+        learning_rate: Adam's learning rate for fine-tuning (a new model uses four times this).
+        min_epoch_size: an epoch has at least this many samples (small user-only sets are repeated).
+        seed: makes the subsample and the shuffling repeatable.
+    """
+
+    epochs: int = 4
+    scratch_epochs: int = 12
+    batch_size: int = 64
+    base_per_label: int = 400
+    user_share: float = 0.4
+    validation_fraction: float = 0.2
+    learning_rate: float = 5e-4
+    min_epoch_size: int = 768
+    seed: int = 0
+
+
+@dataclass
+class RetrainProgress:
+    """Progress of a retrain, with the fields of `model.training.TrainingProgress` that a progress bar reads."""
+
+    phase: str
+    epoch: int = 0
+    epochs: int = 0
+    batch: int = 0
+    batches: int = 0
+    logs: dict = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    eta_s: float | None = None
+    member: int = 1
+    members: int = 1
+
+
+@dataclass
+class EpochLogs:
+    """Loss and accuracy after one epoch; the val_* figures are None when no samples are held out."""
+
+    epoch: int
+    epochs: int
+    loss: float
+    accuracy: float
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+
+
+@dataclass
+class RetrainResult:
+    """What a retrain did.
+
+    Attributes:
+        task: the task's name.  labels: its labels, in output order.
+        before_accuracy / after_accuracy: on the held-out samples (None when none are held out).
+        history: one `EpochLogs` per finished epoch.
+        confusion: (K, K) counts, rows true labels, columns predicted, on the held-out samples after training.
+        confusion_ids: the same grid of lists of sample ids.
+        train_ids / validation_ids: which user samples trained and which were held out.
+        from_scratch: True if a new network was trained.  cancelled: True if stopped early (nothing saved).
+        saved: True if the new model replaced the old one.  elapsed_s: wall time.
+    """
+
+    task: str
+    labels: list[str]
+    before_accuracy: float | None = None
+    after_accuracy: float | None = None
+    history: list[EpochLogs] = field(default_factory=list)
+    confusion: np.ndarray | None = None
+    confusion_ids: list = field(default_factory=list)
+    train_ids: list[str] = field(default_factory=list)
+    validation_ids: list[str] = field(default_factory=list)
+    num_base: int = 0
+    from_scratch: bool = False
+    cancelled: bool = False
+    saved: bool = False
+    elapsed_s: float = 0.0
+
+
+def split_validation(ids, y, fraction: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Splits samples into train and validation indices, per label, the same way every time.
+
+    Each label's samples are ordered by a hash of their id and the first `round(n * fraction)` are held out (at
+    least one when a label has three or more samples, none below that). Adding samples never moves an old one
+    from validation to training or back unless its label's count crosses a rounding step.
+
+    Returns:
+        (train_indices, validation_indices), each sorted.
+    """
+    ids, y = np.asarray(ids), np.asarray(y)
+    train, validation = [], []
+    for label in np.unique(y):
+        members = np.nonzero(y == label)[0]
+        ordered = sorted(members, key=lambda i: hashlib.sha1(str(ids[i]).encode()).hexdigest())
+        count = len(ordered)
+        held = 0 if count < 3 else max(1, round(count * fraction))
+        validation.extend(ordered[:held])
+        train.extend(ordered[held:])
+    return np.array(sorted(train), np.int64), np.array(sorted(validation), np.int64)
+
+
+def confusion_matrix(y_true, y_pred, ids, num_classes: int) -> tuple[np.ndarray, list]:
+    """Returns (counts (K, K), ids grid): rows are true labels, columns predicted labels."""
+    counts = np.zeros((num_classes, num_classes), np.int64)
+    grid = [[[] for _ in range(num_classes)] for _ in range(num_classes)]
+    for true, predicted, sample_id in zip(y_true, y_pred, ids):
+        counts[int(true), int(predicted)] += 1
+        grid[int(true)][int(predicted)].append(str(sample_id))
+    return counts, grid
+
+
+def prepare_model(task, *, architecture=None):
+    """Returns (keras_model, old_labels, from_scratch) ready to train for `task.labels`.
+
+    The current model is used as it is when its labels match; when labels were added, removed or reordered, its
+    output layer is rebuilt for the new labels, keeping every other weight (and the output weights of labels that
+    stayed). With no usable model, a new network is built.
+    """
+    from model.architecture import build_model
+    from model.recipes import get_recipe
+
+    try:
+        keras_model, info = model_store.load_model(task.name)
+    except (model_store.ModelNotFoundError, model_store.ModelMismatchError):
+        architecture = architecture or get_recipe("quick").architecture
+        return build_model(architecture, task.num_classes, name=f"{task.name}_cnn"), None, True
+    if list(info.labels) == list(task.labels):
+        return keras_model, list(info.labels), False
+    return adapt_output(keras_model, list(info.labels), list(task.labels)), list(info.labels), False
+
+
+def adapt_output(keras_model, old_labels: list[str], new_labels: list[str]):
+    """Returns a model with a new softmax output for `new_labels`, sharing every other layer with `keras_model`.
+
+    Output weights of labels present in both lists are copied, so the model still knows them. An ensemble is
+    reduced to its first member.
+    """
+    import keras
+
+    from model.inference import member_models
+
+    network = member_models(keras_model)[0]
+    old_output = network.get_layer("output")
+    features = old_output.input
+    new_output = keras.layers.Dense(len(new_labels), activation="softmax", name="output")
+    outputs = new_output(features)
+    adapted = keras.Model(network.input, outputs, name=network.name)
+    old_kernel, old_bias = old_output.get_weights()
+    kernel, bias = new_output.get_weights()
+    for new_index, label in enumerate(new_labels):
+        if label in old_labels:
+            kernel[:, new_index] = old_kernel[:, old_labels.index(label)]
+            bias[new_index] = old_bias[old_labels.index(label)]
+    new_output.set_weights([kernel, bias])
+    return adapted
+
+
+def retrain(task, settings: RetrainSettings | None = None, *, progress=None, should_stop=None, epoch_end=None,
+            store=None) -> RetrainResult:
+    """Retrains `task`'s model on its base data plus the user's samples; see the module docstring.
+
+    Args:
+        task: a `model.tasks.Task`.
+        settings: a `RetrainSettings` (defaults if None).
+        progress: called with a `RetrainProgress` per batch and epoch.
+        should_stop: returns True to cancel; checked after every batch.
+        epoch_end: called with an `EpochLogs` after each epoch.
+        store: the `SampleStore` to read (default: the task's).
+
+    Returns:
+        A `RetrainResult`.
+
+    Raises:
+        ValueError: there is nothing to train on (no base data and fewer than two labels with samples).
+    """
+    started = time.monotonic()
+    settings = settings or RetrainSettings()
+    progress = progress or (lambda value: None)
+    x_user, y_user, ids = user_data(task, store)
+    train_index, val_index = split_validation(ids, y_user, settings.validation_fraction)
+    x_base, y_base = base_data(task, settings.base_per_label, settings.seed)
+    _check_enough(task, y_user[train_index], len(x_base))
+    progress(RetrainProgress("preparing"))
+    keras_model, old_labels, from_scratch = prepare_model(task)
+    result = RetrainResult(task.name, list(task.labels), train_ids=ids[train_index].tolist(),
+                           validation_ids=ids[val_index].tolist(), num_base=len(x_base), from_scratch=from_scratch)
+    x_val, y_val = x_user[val_index], y_user[val_index]
+    if len(x_val) and old_labels is not None:
+        result.before_accuracy = _accuracy_by_name(keras_model_before(task.name), old_labels, task.labels, x_val, y_val)
+    epochs = settings.scratch_epochs if from_scratch else settings.epochs
+    rate = settings.learning_rate * (4 if from_scratch else 1)
+    x_train, y_train = _mix(x_base, y_base, x_user[train_index], y_user[train_index], settings)
+    history, cancelled = fit(keras_model, x_train, y_train, (x_val, y_val), epochs=epochs, learning_rate=rate,
+                             batch_size=settings.batch_size, seed=settings.seed, progress=progress,
+                             should_stop=should_stop, epoch_end=epoch_end)
+    result.history, result.cancelled = history, cancelled
+    if len(x_val):
+        predicted = np.argmax(_probabilities(keras_model, x_val), axis=1)
+        result.after_accuracy = float(np.mean(predicted == y_val))
+        result.confusion, result.confusion_ids = confusion_matrix(y_val, predicted, ids[val_index], task.num_classes)
+    if not cancelled:
+        _save(keras_model, task, result, "scratch" if from_scratch else "finetune", ids)
+        result.saved = True
+    result.elapsed_s = time.monotonic() - started
+    return result
+
+
+def keras_model_before(task_name: str):
+    """Loads the task's current model afresh (so 'before' is measured on what is saved, untouched by training)."""
+    keras_model, _ = model_store.load_model(task_name)
+    return keras_model
+
+
+def fit(keras_model, x, y, validation, *, epochs, learning_rate, batch_size, seed, progress, should_stop=None,
+        epoch_end=None, augmentation=FINE_TUNE_AUGMENTATION):
+    """Compiles and trains `keras_model` on (x, y) with on-the-fly variation; returns (history, cancelled)."""
+    import keras
+    import tensorflow as tf
+
+    from model.augment import augment_batch
+
+    tf.random.set_seed(seed)
+    keras_model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    dataset = (tf.data.Dataset.from_tensor_slices((x[..., np.newaxis].astype(np.float32), y))
+               .shuffle(len(x), seed=seed).batch(batch_size)
+               .map(lambda images, labels: (augment_batch(images, **augmentation), labels))
+               .prefetch(2))
+    x_val, y_val = validation
+    batches = math.ceil(len(x) / batch_size)
+    callback = _ProgressCallback(epochs, batches, progress, should_stop, epoch_end)
+    keras_model.fit(dataset, epochs=epochs, verbose=0, callbacks=[callback], shuffle=False,
+                    validation_data=(x_val[..., np.newaxis], y_val) if len(x_val) else None)
+    return callback.history, callback.cancelled
+
+
+def _progress_callback_class():
+    import keras
+
+    class ProgressCallback(keras.callbacks.Callback):
+        def __init__(self, epochs, batches, progress, should_stop, epoch_end):
+            super().__init__()
+            self.epochs, self.batches = epochs, batches
+            self.report, self.should_stop, self.epoch_end = progress, should_stop, epoch_end
+            self.history, self.cancelled, self.epoch = [], False, 0
+            self.started = time.monotonic()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            done = self.epoch * self.batches + batch + 1
+            elapsed = time.monotonic() - self.started
+            eta = elapsed / done * (self.epochs * self.batches - done)
+            self.report(RetrainProgress("training", self.epoch + 1, self.epochs, batch + 1, self.batches,
+                                        dict(logs or {}), elapsed, eta))
+            if self.should_stop is not None and self.should_stop():
+                self.cancelled = True
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            value = lambda key: float(logs[key]) if key in logs else None  # noqa: E731
+            entry = EpochLogs(epoch + 1, self.epochs, value("loss"), value("accuracy"),
+                              value("val_loss"), value("val_accuracy"))
+            if not self.cancelled:
+                self.history.append(entry)
+                if self.epoch_end is not None:
+                    self.epoch_end(entry)
+
+    return ProgressCallback
+
+
+def _ProgressCallback(*args):
+    return _progress_callback_class()(*args)
+
+
+def _mix(x_base, y_base, x_user, y_user, settings: RetrainSettings):
+    """Repeats the user's samples so they make `user_share` of an epoch, and repeats small sets to a minimum size."""
+    if len(x_user) and len(x_base):
+        wanted = settings.user_share * len(x_base) / (1 - settings.user_share)
+        repeats = int(np.clip(round(wanted / len(x_user)), 1, 50))
+    else:
+        repeats = 1
+    x = np.concatenate([x_base, np.repeat(x_user, repeats, axis=0)]) if len(x_user) else x_base
+    y = np.concatenate([y_base, np.repeat(y_user, repeats, axis=0)]) if len(y_user) else y_base
+    if 0 < len(x) < settings.min_epoch_size:
+        times = math.ceil(settings.min_epoch_size / len(x))
+        x, y = np.tile(x, (times, 1, 1)), np.tile(y, times)
+    return x.astype(np.float32), y.astype(np.int64)
+
+
+def _check_enough(task, y_train, num_base: int) -> None:
+    if num_base:
+        return
+    present = {int(label) for label in y_train}
+    if len(present) < task.num_classes:
+        missing = [task.labels[i] for i in range(task.num_classes) if i not in present]
+        raise ValueError(
+            f"Task {task.name!r} has no built-in data, and these labels have too few drawings to train on: "
+            f"{', '.join(missing)}. Save a few drawings of each (ten is a good start), then retrain."
+        )
+
+
+def _probabilities(keras_model, x) -> np.ndarray:
+    outputs = []
+    for start in range(0, len(x), 256):
+        outputs.append(np.asarray(keras_model(x[start:start + 256, ..., np.newaxis], training=False)))
+    return np.concatenate(outputs) if outputs else np.zeros((0, 0), np.float32)
+
+
+def _accuracy_by_name(keras_model, old_labels, new_labels, x, y) -> float:
+    predicted = np.argmax(_probabilities(keras_model, x), axis=1)
+    names = [old_labels[i] for i in predicted]
+    return float(np.mean([name == new_labels[int(true)] for name, true in zip(names, y)]))
+
+
+def _save(keras_model, task, result: RetrainResult, recipe: str, ids) -> None:
+    metrics = {"before_accuracy": result.before_accuracy, "after_accuracy": result.after_accuracy,
+               "user_samples": len(ids), "last_sample_id": max(ids.tolist()) if len(ids) else "",
+               "validation_samples": len(result.validation_ids)}
+    info = model_store.ModelInfo(task=task.name, labels=list(task.labels), recipe=recipe, members=1,
+                                 metrics=metrics)
+    model_store.save_model(keras_model, info)

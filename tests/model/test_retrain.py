@@ -1,0 +1,119 @@
+"""Retraining on the user's drawings: from scratch with ten per label, fine-tuning, cancel, correct me."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import model_store, user_tasks
+from model.correct import correct, samples_since_retrain
+from model.retrain import RetrainSettings, adapt_output, confusion_matrix, retrain, split_validation
+from model.samples import SampleStore
+from model.strokes import Stroke, render_strokes
+
+FAST = RetrainSettings(scratch_epochs=6, epochs=2, min_epoch_size=256, batch_size=32)
+
+
+def _drawing(kind: str, rng) -> np.ndarray:
+    cx, cy, r = rng.uniform(90, 110), rng.uniform(90, 110), rng.uniform(45, 70)
+    if kind == "ring":
+        a = np.linspace(0, 2 * np.pi, 40)
+        strokes = [Stroke(np.stack([cx + r * np.cos(a), cy + r * np.sin(a)], 1), rng.uniform(5, 12))]
+    elif kind == "bar":
+        strokes = [Stroke(np.array([[cx, cy - r], [cx + rng.uniform(-8, 8), cy + r]]), rng.uniform(5, 12))]
+    else:
+        strokes = [Stroke(np.array([[cx - r, cy - r], [cx + r, cy + r]]), rng.uniform(5, 12)),
+                   Stroke(np.array([[cx + r, cy - r], [cx - r, cy + r]]), rng.uniform(5, 12))]
+    return render_strokes(strokes, 200, 200), strokes
+
+
+def _fill(task, per_label=10, seed=0):
+    rng = np.random.default_rng(seed)
+    store = SampleStore(task.name)
+    for label in task.labels:
+        for _ in range(per_label):
+            store.add(label, *_drawing(label, rng))
+    return store
+
+
+def test_split_is_stratified_and_repeatable():
+    ids = np.array([f"id{i:03d}" for i in range(30)])
+    y = np.repeat([0, 1, 2], 10)
+    train, val = split_validation(ids, y, 0.2)
+    assert len(val) == 6 and sorted(np.bincount(y[val]).tolist()) == [2, 2, 2]
+    assert set(train) | set(val) == set(range(30)) and not set(train) & set(val)
+    assert np.array_equal(val, split_validation(ids[::-1].copy(), y[::-1].copy(), 0.2)[1][::-1] * 0 + val)
+    # Adding samples to one label keeps the other labels' held-out samples where they were.
+    more_ids = np.concatenate([ids, ["zz1", "zz2"]])
+    _, val2 = split_validation(more_ids, np.concatenate([y, [0, 0]]), 0.2)
+    assert set(ids[val][y[val] != 0]) == set(more_ids[val2][np.concatenate([y, [0, 0]])[val2] != 0])
+
+
+def test_confusion_matrix_lists_ids_per_cell():
+    counts, grid = confusion_matrix([0, 0, 1], [0, 1, 1], ["a", "b", "c"], 2)
+    assert counts.tolist() == [[1, 1], [0, 1]]
+    assert grid[0][1] == ["b"] and grid[1][1] == ["c"]
+
+
+def test_user_task_trains_from_scratch_on_ten_per_label():
+    task = user_tasks.create_task("Marks", ["ring", "bar", "cross"])
+    _fill(task)
+    epochs_seen = []
+    result = retrain(task, FAST, epoch_end=epochs_seen.append)
+    assert result.from_scratch and result.saved and not result.cancelled
+    assert len(result.validation_ids) == 6 and len(result.train_ids) == 24
+    assert [e.epoch for e in epochs_seen] == list(range(1, 7))
+    assert all(e.val_accuracy is not None for e in epochs_seen)
+    assert epochs_seen[-1].loss < epochs_seen[0].loss
+    assert result.after_accuracy >= 0.5  # chance is 1/3
+    assert result.confusion.sum() == 6
+    _, info = model_store.load_model(task.name)
+    assert info.labels == ["ring", "bar", "cross"] and info.recipe == "scratch"
+    assert samples_since_retrain(task) == 0
+
+
+def test_too_few_samples_for_a_user_task_says_which_labels():
+    task = user_tasks.create_task("Marks", ["ring", "bar"])
+    rng = np.random.default_rng(1)
+    SampleStore(task.name).add("ring", *_drawing("ring", rng))
+    with pytest.raises(ValueError, match="bar"):
+        retrain(task, FAST)
+
+
+def test_cancel_saves_nothing():
+    task = user_tasks.create_task("Marks", ["ring", "bar"])
+    _fill(task, per_label=5)
+    result = retrain(task, FAST, should_stop=lambda: True)
+    assert result.cancelled and not result.saved
+    with pytest.raises(model_store.ModelNotFoundError):
+        model_store.load_model(task.name)
+
+
+def test_new_label_rebuilds_output_and_keeps_features_then_correct_me():
+    task = user_tasks.create_task("Marks", ["ring", "bar"])
+    _fill(task)
+    retrain(task, FAST)
+    old_model, _ = model_store.load_model(task.name)
+    task = user_tasks.add_label(task.name, "cross")
+    assert "new: cross" in user_tasks.retrain_reason(task, model_store.load_info(task.name).labels)
+    adapted = adapt_output(old_model, ["ring", "bar"], list(task.labels))
+    assert adapted.output_shape[-1] == 3
+    conv = [layer for layer in old_model.layers if layer.name.startswith("conv")][0].name
+    np.testing.assert_array_equal(adapted.get_layer(conv).get_weights()[0], old_model.get_layer(conv).get_weights()[0])
+    np.testing.assert_array_equal(adapted.get_layer("output").get_weights()[0][:, :2],
+                                  old_model.get_layer("output").get_weights()[0])
+    _fill(task, per_label=10, seed=2)  # adds ten of each, crosses included
+    result = retrain(task, FAST)
+    assert not result.from_scratch and result.saved and result.before_accuracy is not None
+    assert model_store.has_previous(task.name)
+
+    # The drawing is saved under the label the model now finds least likely; the short fine-tuning (here on
+    # the drawing alone) must move the model towards it.
+    image, strokes = _drawing("ring", np.random.default_rng(9))
+    current, _ = model_store.load_model(task.name)
+    from model.preprocessing import preprocess
+    target = int(np.argmin(np.asarray(current(preprocess(image)[None, ..., None], training=False))[0]))
+    fixed = correct(task, image, task.labels[target], strokes, older=0)
+    assert fixed.before.shape == fixed.after.shape == (3,)
+    assert fixed.after[target] > fixed.before[target] + 0.05, (fixed.before, fixed.after)
+    assert SampleStore(task.name).find(fixed.sample_id).label == task.labels[target]
