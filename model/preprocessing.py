@@ -184,11 +184,15 @@ def _ink_levels(gray: np.ndarray, ink: str) -> _InkLevels | None:
     """Measures paper and ink on the image; None when nothing stands out from the paper."""
     if ink not in ("auto", "dark", "light"):
         raise ValueError(f"ink must be 'auto', 'dark' or 'light'; received {ink!r}.")
-    border = np.concatenate([gray[0, :], gray[-1, :], gray[:, 0], gray[:, -1]]).astype(np.float32) / 255.0
-    dark = bool(np.median(border) >= 0.5) if ink == "auto" else ink == "dark"
-    darkness = 1.0 - border if dark else border
-    paper = float(np.median(darkness))
-    noise = 1.4826 * float(np.median(np.abs(darkness - paper)))
+    border = np.concatenate([gray[0, :], gray[-1, :], gray[:, 0], gray[:, -1]])
+    counts = np.bincount(border, minlength=256)
+    dark = _histogram_median(counts) >= 128 if ink == "auto" else ink == "dark"
+    if dark:
+        counts = counts[::-1]  # index = darkness
+    paper_level = _histogram_median(counts)
+    deviations = np.bincount(np.abs(np.arange(256) - paper_level), weights=counts, minlength=256)
+    paper = paper_level / 255.0
+    noise = 1.4826 * _histogram_median(deviations) / 255.0
     floor = paper + max(4.0 * noise, 0.03)
     low, high, _, _ = cv2.minMaxLoc(gray)
     peak = 1.0 - low / 255.0 if dark else high / 255.0
@@ -199,10 +203,26 @@ def _ink_levels(gray: np.ndarray, ink: str) -> _InkLevels | None:
     return _InkLevels(dark, floor, peak, threshold)
 
 
+def _histogram_median(counts: np.ndarray) -> int:
+    """The median level of a histogram (np.median of a uint8 border is 50x slower)."""
+    cumulative = np.cumsum(counts)
+    return int(np.searchsorted(cumulative, cumulative[-1] / 2))
+
+
 def _strength(gray: np.ndarray, levels: _InkLevels) -> np.ndarray:
-    values = gray.astype(np.float32) * (1.0 / 255.0)
-    darkness = 1.0 - values if levels.dark else values
-    return np.clip((darkness - levels.floor) / (levels.peak - levels.floor), 0.0, 1.0)
+    # One affine map from gray to strength, then clipping to [0, 1], all in place.
+    span = 255.0 * (levels.peak - levels.floor)
+    if levels.dark:
+        strength = (255.0 * (1.0 - levels.floor) - gray.astype(np.float32)) * (1.0 / span)
+    else:
+        strength = (gray.astype(np.float32) - 255.0 * levels.floor) * (1.0 / span)
+    return _unit(strength)
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    """Clips float32 values to [0, 1] in place (np.clip costs more than the work on small images)."""
+    np.maximum(values, 0.0, out=values)
+    return np.minimum(values, 1.0, out=values)
 
 
 def _ink_mask(gray: np.ndarray, levels: _InkLevels, threshold: float | None = None) -> np.ndarray:
@@ -252,7 +272,7 @@ def _crop_strength(crop: np.ndarray, levels: _InkLevels) -> np.ndarray | None:
     if float(strength.sum()) * factor * factor * (levels.peak - levels.floor) < _MIN_INK_PIXELS:
         return None
     # Faint pencil beside one dark speck: its own ink, not the speck, sets full strength.
-    return np.clip(strength / max(level, 1e-3), 0.0, 1.0) if level < 1.0 else strength
+    return _unit(strength * (1.0 / max(level, 1e-3))) if level < 1.0 else strength
 
 
 def _ink_level(crop: np.ndarray, levels: _InkLevels) -> float:
@@ -375,4 +395,4 @@ def _frame(work: np.ndarray) -> np.ndarray:
     canvas[top:top + height, left:left + width] = crop
     placed = _reduce(canvas, _WORK_SCALE)
     peak = float(placed.max())
-    return np.clip(placed / peak if peak > 0 else placed, 0.0, 1.0).astype(np.float32)
+    return _unit(placed * (1.0 / peak)) if peak > 0 else placed
