@@ -212,13 +212,16 @@ class SampleStore:
 
     # -- writing --------------------------------------------------------------------------------------------
 
-    def add(self, label: str, image: np.ndarray, strokes: list[Stroke] | None = None, **extra) -> str:
+    def add(self, label: str, image: np.ndarray, strokes: list[Stroke] | None = None, *, crop: bool = True,
+            **extra) -> str:
         """Saves a drawing under `label` and returns its id.
 
         Args:
             label: the class; its folder is created if needed.
             image: the drawing's raster (any size, any ink polarity).
             strokes: the drawing as strokes, if known.
+            crop: crop and scale the drawing to the saved size (`drawing_image`); False saves a uint8 image
+                that is already dark on light as it is (imports of saved samples and 28x28 bitmaps).
             **extra: more fields for the Quick, Draw! record (for example "recognized").
 
         Raises:
@@ -226,6 +229,8 @@ class SampleStore:
         """
         label = validate_label(label)
         saved = drawing_image(image)
+        if saved is not None and not crop:
+            saved = np.asarray(image, np.uint8)
         if saved is None:
             raise ValueError("The drawing is empty; draw something before saving it.")
         sample_id = new_id()
