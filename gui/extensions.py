@@ -13,10 +13,11 @@ INSTALLERS: list[Callable] = []
 
 
 def _install_layer_docks(window) -> None:
-    from gui.docks import layers, playground
+    from gui.docks import layers, playground, why
 
     layers.install(window)
     playground.install(window)
+    why.install(window)
 
 
 INSTALLERS.append(_install_layer_docks)

@@ -37,6 +37,7 @@ class ModelSession(QObject):
         input_changed(image28): the 28x28 image the network sees now (float32), or None for an empty canvas.
         prediction_ready(prediction): a `model.inference.Prediction` for the current input, or None when
             there is nothing to predict (empty canvas, or no model).
+        explanation_ready(explanation): answers request_explanation() (a `model.saliency.Explanation` or None).
         training_started(task_name, recipe), training_progress(progress), training_epoch_ended(prediction),
         training_finished(task_name, result), training_failed(task_name, kind, message): the background
             training. training_epoch_ended carries the network in training run on the current drawing (a
@@ -49,6 +50,7 @@ class ModelSession(QObject):
     model_changed = Signal(object, object)
     input_changed = Signal(object)
     prediction_ready = Signal(object)
+    explanation_ready = Signal(object)
     training_started = Signal(str, str)
     training_progress = Signal(object)
     training_epoch_ended = Signal(object)
@@ -114,6 +116,20 @@ class ModelSession(QObject):
             self.prediction_ready.emit(None)
             return
         self._inference.submit(self._request_id, self._input, self.member)
+
+    def request_explanation(self, label_index: int | None = None) -> None:
+        """Asks the inference thread which parts of the current input drove a label (None: the top one).
+
+        Answered by explanation_ready with a `model.saliency.Explanation`, or None when there is nothing to explain.
+        """
+        if self._input is None or self.predictor is None:
+            self.explanation_ready.emit(None)
+            return
+        self._inference.request_explanation(self._request_id, self._input, label_index, self.member)
+
+    def _on_inference_explanation_ready(self, request_id: int, explanation) -> None:
+        if request_id == self._request_id and self._input is not None:
+            self.explanation_ready.emit(explanation)
 
     def _on_inference_prediction_ready(self, request_id: int, prediction) -> None:
         # A prediction for an input that has since changed (or a model since replaced) is never shown.
@@ -218,6 +234,7 @@ class ModelSession(QObject):
         self._inference.load_failed.connect(self._on_inference_load_failed)
         self._inference.prediction_ready.connect(self._on_inference_prediction_ready)
         self._inference.prediction_failed.connect(self._on_inference_prediction_failed)
+        self._inference.explanation_ready.connect(self._on_inference_explanation_ready)
         self._inference_thread.start()
         self._inference.request_load(self.task.name)
 

@@ -45,6 +45,7 @@ class InferenceWorker(QObject):
         load_failed(task_name, message): the model exists but could not be loaded.
         prediction_ready(request_id, prediction): a `model.inference.Prediction` for request `request_id`.
         prediction_failed(message): the model raised while predicting.
+        explanation_ready(request_id, explanation): a `model.saliency.Explanation` ("Why this label?").
     """
 
     model_loaded = Signal(str, object, object)
@@ -52,6 +53,7 @@ class InferenceWorker(QObject):
     load_failed = Signal(str, str)
     prediction_ready = Signal(int, object)
     prediction_failed = Signal(str)
+    explanation_ready = Signal(int, object)
 
     _load_requested = Signal(str)
     _wake = Signal()
@@ -62,6 +64,8 @@ class InferenceWorker(QObject):
         self._pending: tuple[int, np.ndarray, int] | None = None
         self._scheduled = False
         self._predictor = None
+        self._pending_explanation: tuple | None = None
+        self._explainer = None
         self._load_requested.connect(self._load)
         self._wake.connect(self._run_pending)
 
@@ -74,6 +78,17 @@ class InferenceWorker(QObject):
         """Asks for a prediction of a 28x28 image; replaces any request that has not started yet."""
         with self._lock:
             self._pending = (request_id, image28, member)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self._wake.emit()
+
+    def request_explanation(self, request_id: int, image28: np.ndarray, label_index: int | None = None,
+                            member: int = 0) -> None:
+        """Asks for a Grad-CAM heat map of a 28x28 image for a label (None: the top one); like submit(), a
+        newer request replaces one that has not started. Answered by explanation_ready."""
+        with self._lock:
+            self._pending_explanation = (request_id, image28, label_index, member)
             if self._scheduled:
                 return
             self._scheduled = True
@@ -105,10 +120,14 @@ class InferenceWorker(QObject):
     def _run_pending(self) -> None:
         with self._lock:
             request, self._pending = self._pending, None
+            explanation, self._pending_explanation = self._pending_explanation, None
             self._scheduled = False
-        if request is None or self._predictor is None:
-            return
-        request_id, image28, member = request
+        if request is not None and self._predictor is not None:
+            self._predict(*request)
+        if explanation is not None and self._predictor is not None:
+            self._explain(*explanation)
+
+    def _predict(self, request_id: int, image28: np.ndarray, member: int) -> None:
         try:
             prediction = self._predictor.run(image28, member=member)
         except Exception as error:
@@ -116,6 +135,19 @@ class InferenceWorker(QObject):
             self.prediction_failed.emit(describe_error(error))
             return
         self.prediction_ready.emit(request_id, prediction)
+
+    def _explain(self, request_id: int, image28: np.ndarray, label_index: int | None, member: int) -> None:
+        from model.saliency import Explainer
+
+        try:
+            if self._explainer is None or self._explainer[0] is not self._predictor:
+                self._explainer = (self._predictor, Explainer(self._predictor.model))
+            explanation = self._explainer[1].explain(image28, label_index, member=member)
+        except Exception as error:
+            traceback.print_exc()
+            self.prediction_failed.emit(f"Why this label? failed: {describe_error(error)}")
+            return
+        self.explanation_ready.emit(request_id, explanation)
 
 
 class TrainingWorker(QObject):

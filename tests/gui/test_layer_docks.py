@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMainWindow
 from gui.docks.conv_dock import ConvDock
 from gui.docks.layers import LayerDocks
 from model.convolution import conv2d
+from model.strokes import drawing_bounds
 
 SMALL = [
     {"type": "conv", "filters": 4},
@@ -219,3 +220,80 @@ def test_ensemble_offers_a_member_choice(qtbot):
         box.setCurrentIndex(1)
     assert blocker.args == [1]
     np.testing.assert_array_equal(docks.weights("conv1")[0], members[1].get_layer("conv1").kernel.numpy())
+
+
+@pytest.fixture
+def saved_shapes_model():
+    from model.architecture import build_model
+    from model.model_store import ModelInfo, save_model
+    from model.tasks import SHAPES
+
+    save_model(build_model(SMALL, 3), ModelInfo("shapes", list(SHAPES.labels)))
+
+
+def _open_window(qtbot):
+    from gui.main_window import MainWindow
+
+    window = MainWindow("shapes", auto_train=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def _draw_stroke(window):
+    from tests.gui.drawing import circle_points, drag
+
+    size = window.canvas.size()
+    drag(window.canvas, circle_points(size.width() * 0.3, size.height() * 0.4, min(size.width(), size.height()) * 0.2))
+
+
+def test_window_builds_docks_for_the_loaded_model_and_keeps_their_layout(qtbot, saved_shapes_model):
+    window = _open_window(qtbot)
+    with qtbot.waitSignal(window.session.prediction_ready, timeout=30000,
+                          check_params_cb=lambda prediction: prediction is not None):
+        _draw_stroke(window)
+    docks = window.layer_docks
+    qtbot.waitUntil(lambda: len(docks.docks()) == 7)
+    titles = {action.text() for action in window.docks_menu.actions()}
+    assert {"conv1 · 28×28×4", "Convolution playground", "Why this label?"} <= titles
+    np.testing.assert_allclose(window.findChild(type(window.playground_dock), "playground_dock")._input,
+                               window.session.current_input())
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks.dock("conv2"))
+    docks.dock("dense1").close()
+    window.close()
+
+    again = _open_window(qtbot)
+    with qtbot.waitSignal(again.session.prediction_ready, timeout=30000,
+                          check_params_cb=lambda prediction: prediction is not None):
+        _draw_stroke(again)
+    qtbot.waitUntil(lambda: len(again.layer_docks.docks()) == 7)
+    assert again.dockWidgetArea(again.layer_docks.dock("conv2")) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert again.layer_docks.dock("dense1").isHidden()
+    again.reset_layout()
+    assert again.dockWidgetArea(again.layer_docks.dock("conv2")) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert not again.layer_docks.dock("dense1").isHidden()
+    again.close()
+
+
+def test_why_this_label_lays_a_heat_map_over_the_drawing(qtbot, saved_shapes_model):
+    window = _open_window(qtbot)
+    why = window.why_dock
+    why.toggle.setChecked(True)
+    with qtbot.waitSignal(window.session.explanation_ready, timeout=30000,
+                          check_params_cb=lambda explanation: explanation is not None):
+        _draw_stroke(window)
+    qtbot.waitUntil(lambda: window.canvas._overlay is not None)
+    rect = window.canvas._overlay_rect
+    # The overlay square is centred on the circle, and its 20 px drawing box spans the circle.
+    left, top, right, bottom = drawing_bounds(window.canvas.strokes())
+    assert abs(rect.center().x() - (left + right) / 2) < 0.05 * (right - left)
+    assert abs(rect.center().y() - (top + bottom) / 2) < 0.1 * (bottom - top)
+    assert rect.width() * 20 / 28 == pytest.approx(right - left, rel=0.2)
+    why.label_box.setCurrentIndex(2)
+    with qtbot.waitSignal(window.session.explanation_ready, timeout=30000):
+        pass
+    assert why.explanation.label_index == 1
+    why.toggle.setChecked(False)
+    assert window.canvas._overlay is None
+    window.close()
