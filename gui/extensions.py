@@ -23,6 +23,15 @@ def _install_layer_docks(window) -> None:
 INSTALLERS.append(_install_layer_docks)
 
 
+def _install_collection(window) -> None:
+    from gui import collect
+
+    collect.install(window)
+
+
+INSTALLERS.append(_install_collection)
+
+
 def install_all(window) -> None:
     """Runs every registered installer on the window."""
     for install in INSTALLERS:

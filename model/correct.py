@@ -35,7 +35,7 @@ class CorrectionResult:
 
 def correct(task, image: np.ndarray, label: str, strokes=None, *, copies: int = 24, older: int = 96,
             base_per_label: int = 16, epochs: int = 3, learning_rate: float = 1e-3, seed: int = 0,
-            progress=None, should_stop=None, epoch_end=None) -> CorrectionResult:
+            sample_id: str | None = None, progress=None, should_stop=None, epoch_end=None) -> CorrectionResult:
     """Saves `image` as `label` and fine-tunes the task's model briefly on it.
 
     Args:
@@ -46,6 +46,8 @@ def correct(task, image: np.ndarray, label: str, strokes=None, *, copies: int = 
         older: older user samples mixed in (at most).
         base_per_label: base images per label mixed in (built-in tasks).
         epochs, learning_rate: the short fine-tuning.
+        sample_id: the drawing was already saved under `label` with this id (the window saves first, then
+            fine-tunes in the background); None saves it here.
         progress, should_stop, epoch_end: as for `model.retrain.retrain`.
 
     Returns:
@@ -65,7 +67,8 @@ def correct(task, image: np.ndarray, label: str, strokes=None, *, copies: int = 
     if list(info.labels) != list(task.labels):
         raise ValueError(f"The {task.display_name} model was trained for other labels; retrain it first.")
     store = SampleStore(task.name)
-    sample_id = store.add(label, image, strokes, recognized=False)
+    if sample_id is None:
+        sample_id = store.add(label, image, strokes, recognized=False)
     before = _probabilities(keras_model, image28)
     x, y = _correction_set(task, store, image28, task.labels.index(label), sample_id, copies, older,
                            base_per_label, seed)

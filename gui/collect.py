@@ -1,0 +1,214 @@
+"""Collecting your own drawings: puts the saving keys, the Data set and Retrain docks and the Tasks menu in the window.
+
+`install(window)` is registered in gui/extensions.py. Everything slow (retraining, import, export) runs off the
+GUI thread: retraining as a job of the window's `ModelSession`, import and export as `gui.jobs.BackgroundJob`s.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
+
+from gui.docks.dataset import DatasetDock
+from gui.docks.retrain import RetrainDock
+from gui.jobs import BackgroundJob
+from gui.labels_dialog import LabelsDialog, NewTaskDialog
+from gui.saving import SaveController
+from model import correct as corrections
+from model import user_tasks
+from model.samples import SampleStore
+from model.tasks import get_task
+
+
+class Collector(QObject):
+    """Owns the saving controller and the two docks, and wires them to each other and to the window."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window, self.session = window, window.session
+        self.saver = SaveController(window)
+        self.dataset_dock = DatasetDock(self.session, self.saver, window)
+        self.retrain_dock = RetrainDock(self.session, window)
+        window.add_dock(self.dataset_dock, Qt.DockWidgetArea.LeftDockWidgetArea)
+        window.add_dock(self.retrain_dock, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.jobs: list[BackgroundJob] = []
+        self._build_menu()
+        self.dataset_dock.open_requested.connect(self._on_dataset_open_requested)
+        self.dataset_dock.manage_requested.connect(self._on_dataset_manage_requested)
+        self.retrain_dock.cell_opened.connect(self._on_retrain_cell_opened)
+        self.saver.correction_requested.connect(self._on_saver_correction_requested)
+        self.saver.samples_changed.connect(self._on_saver_samples_changed)
+        self.session.training_finished.connect(lambda *_: self.dataset_dock.refresh())
+
+    def _build_menu(self) -> None:
+        menu = self.window.menuBar().addMenu("Ta&sks")
+        self.window.menuBar().insertMenu(self.window.view_menu.menuAction(), menu)
+        entries = [("&New task…", "Ctrl+Shift+N", self.new_task), ("&Labels…", "", self.edit_labels), None,
+                   ("&Retrain on my drawings", "Ctrl+R", self.retrain_dock.start_retrain),
+                   ("Roll &back the model", "", self.retrain_dock.roll_back), None,
+                   ("&Import drawings (folder)…", "", lambda: self.import_dialog(folder=True)),
+                   ("Import drawings (&files)…", "", lambda: self.import_dialog(folder=False)), None,
+                   ("Export drawings as &folder…", "", lambda: self.export_dialog("folder")),
+                   ("Export drawings as .np&z…", "", lambda: self.export_dialog("npz")),
+                   ("Export &model…", "", lambda: self.export_dialog("model"))]
+        for entry in entries:
+            if entry is None:
+                menu.addSeparator()
+                continue
+            text, shortcut, slot = entry
+            action = QAction(text, self.window)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(lambda _=False, slot=slot: slot())
+            menu.addAction(action)
+        self.menu = menu
+
+    # ----- tasks and labels -----------------------------------------------------------------------------
+
+    def new_task(self) -> None:
+        dialog = NewTaskDialog(self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.task is not None:
+            self.add_task_to_switcher(dialog.task)
+            self.session.set_task(dialog.task.name)
+            self.saver.toast.show_message(f"Created {dialog.task.display_name}: draw and press 1–"
+                                          f"{min(9, dialog.task.num_classes)} to save each drawing.")
+
+    def add_task_to_switcher(self, task) -> None:
+        box = self.window.toolbar.task_box
+        if box.findData(task.name) < 0:
+            box.addItem(task.display_name, task.name)
+
+    def edit_labels(self) -> None:
+        dialog = LabelsDialog(self.session.task, self.window)
+        dialog.task_changed.connect(self.use_changed_task)
+        dialog.label_removed.connect(self._on_labels_label_removed)
+        dialog.exec()
+
+    def use_changed_task(self, task) -> None:
+        """Makes the session use a task whose labels changed (same name, new labels)."""
+        if task.name != self.session.task.name:
+            return
+        # ModelSession.set_task ignores the current name, so hand it the updated Task directly.
+        self.session.task = task
+        self.session.task_changed.emit(task)
+        self.session.reload_model()
+
+    def _on_labels_label_removed(self, task_name: str, label: str, token) -> None:
+        def undo():
+            self.use_changed_task(user_tasks.restore_label(token))
+
+        self.saver.toast.show_message(f"Removed the label '{label}'.", "Undo", undo, duration_ms=8000)
+
+    # ----- import and export ----------------------------------------------------------------------------
+
+    def import_dialog(self, folder: bool) -> None:
+        if folder:
+            path = QFileDialog.getExistingDirectory(self.window, "Import a folder with one subfolder per label")
+            paths = [path] if path else []
+        else:
+            paths, _ = QFileDialog.getOpenFileNames(self.window, "Import drawings", "",
+                                                    "Drawings (*.ndjson *.npy *.npz)")
+        if paths:
+            self.import_paths(paths)
+
+    def import_paths(self, paths, limit: int | None = 5000) -> BackgroundJob:
+        """Imports files or folders into the current task in the background; a toast reports the result."""
+        from model.importers import ImportReport, import_path
+
+        task = self.session.task
+        store = SampleStore(task.name)
+
+        def work():
+            total = ImportReport()
+            for path in paths:
+                report = import_path(path, store, labels=task.labels, limit=limit)
+                for label, count in report.added.items():
+                    total.added[label] = total.added.get(label, 0) + count
+                total.skipped += report.skipped
+                total.sample_ids += report.sample_ids
+            return total
+
+        return self._run(work, lambda report: self._after_import(task.name, report))
+
+    def _after_import(self, task_name: str, report) -> None:
+        self.saver.samples_changed.emit(task_name)
+        self.saver.toast.show_message(report.summary(), duration_ms=8000)
+        if report.skipped:
+            lines = "\n".join(f"{name}: {reason}" for name, reason in report.skipped[:30])
+            QMessageBox.information(self.window, "Import", f"{report.summary()}\n\n{lines}")
+
+    def export_dialog(self, kind: str) -> None:
+        task = self.session.task
+        if kind == "npz":
+            path, _ = QFileDialog.getSaveFileName(self.window, "Export drawings", f"{task.name}.npz", "*.npz")
+        else:
+            path = QFileDialog.getExistingDirectory(self.window, "Export into folder")
+            path = str(Path(path) / f"{task.name}-{'model' if kind == 'model' else 'drawings'}") if path else ""
+        if path:
+            self.export(kind, path)
+
+    def export(self, kind: str, path) -> BackgroundJob:
+        """Exports the current task's drawings ("folder", "npz") or model ("model") in the background."""
+        from model import exporters
+
+        task = self.session.task
+        store = SampleStore(task.name)
+        work = {"folder": lambda: exporters.export_folder(store, path, task.labels),
+                "npz": lambda: exporters.export_npz(store, path, task.labels),
+                "model": lambda: exporters.export_model(task.name, path)}[kind]
+        return self._run(work, lambda _: self.saver.toast.show_message(f"Exported to {path}", duration_ms=8000))
+
+    def _run(self, work, done) -> BackgroundJob:
+        job = BackgroundJob(work, self)
+        job.finished.connect(done)
+        job.failed.connect(lambda message: QMessageBox.warning(self.window, "ConvCanvas", message))
+        self.jobs = [j for j in self.jobs if j.is_running()] + [job]
+        return job.start()
+
+    # ----- slots ----------------------------------------------------------------------------------------
+
+    def _on_dataset_open_requested(self, strokes) -> None:
+        self.window.canvas.set_strokes(strokes)
+
+    def _on_dataset_manage_requested(self, request: str) -> None:
+        if request == "new_task":
+            self.new_task()
+        elif request == "labels":
+            self.edit_labels()
+        elif request in ("import", "export"):
+            menu = QMenu(self.window)
+            for action in self.menu.actions():
+                if action.text().replace("&", "").lower().startswith(request):
+                    menu.addAction(action)
+            menu.exec(self.window.cursor().pos())
+
+    def _on_retrain_cell_opened(self, true_label: str, predicted: str, ids: list) -> None:
+        note = f"{len(ids)} '{true_label}' drawing{'s' if len(ids) != 1 else ''} seen as '{predicted}'"
+        self.dataset_dock.show_samples(ids, note)
+
+    def _on_saver_correction_requested(self, task_name: str, sample_id: str, label: str) -> None:
+        if not self.retrain_dock.start_correction(task_name, sample_id, label):
+            self.saver.toast.show_message(f"Saved as '{label}'; no quick fine-tune now (the model is busy "
+                                          "or not trained yet).")
+        else:
+            self.retrain_dock.show()
+            self.retrain_dock.raise_()
+
+    def _on_saver_samples_changed(self, task_name: str) -> None:
+        self.retrain_dock.refresh()
+        task = get_task(task_name) if task_name == self.session.task.name else None
+        every = corrections.auto_retrain_every()
+        if task is None or not every or self.session.is_training() or self.session.info is None:
+            return
+        if corrections.samples_since_retrain(task) >= every:
+            self.retrain_dock.start_retrain()
+            self.saver.toast.show_message(f"{every} new drawings: retraining in the background.")
+
+
+def install(window) -> Collector:
+    """Adds saving, the Data set and Retrain docks and the Tasks menu to a `MainWindow`."""
+    window.collector = Collector(window)
+    return window.collector

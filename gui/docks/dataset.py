@@ -1,0 +1,295 @@
+"""The data set browser: save the drawing under a label, see every saved drawing, relabel, delete, open.
+
+Thumbnails come from `gui.sample_model.SampleListModel` (made lazily as rows are painted), so the dock stays
+smooth with thousands of drawings. Deletions and moves go on an undo list (the Undo button and the toast).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QGridLayout, QHBoxLayout, QLabel,
+                               QListView, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget)
+
+from gui.sample_model import SampleIdRole, SampleListModel
+from gui.saving import label_keys
+from model.dataset_health import dataset_warnings
+from model.samples import SampleStore
+
+ALL_LABELS = "__all__"
+
+
+class DatasetDock(QDockWidget):
+    """The "Data set" dock.
+
+    Args:
+        session: the window's `ModelSession` (current task).
+        saver: the window's `SaveController` (label buttons save through it; its changes refresh the list).
+
+    Signals:
+        open_requested(strokes): put this drawing on the canvas.
+        manage_requested(str): "new_task", "labels", "import" or "export" was clicked.
+    """
+
+    open_requested = Signal(object)
+    manage_requested = Signal(str)
+
+    def __init__(self, session, saver, parent: QWidget | None = None) -> None:
+        super().__init__("Data set", parent)
+        self.setObjectName("dataset_dock")
+        self._session, self._saver = session, saver
+        self._undo: list[tuple] = []
+        self._only_ids: set[str] | None = None
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addLayout(self._build_header(body))
+        self.save_grid = QGridLayout()
+        self.save_grid.setSpacing(4)
+        layout.addLayout(self.save_grid)
+        self.warnings = QLabel(body, objectName="datasetWarnings", wordWrap=True)
+        self.warnings.setStyleSheet("color: #8a5a00; background: #fff4d6; border-radius: 4px; padding: 4px;")
+        layout.addWidget(self.warnings)
+        layout.addLayout(self._build_filter(body))
+        self.model = SampleListModel(self)
+        self.view = self._build_view(body)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(self._build_actions(body))
+        self.setWidget(body)
+        saver.samples_changed.connect(self._on_saver_samples_changed)
+        session.task_changed.connect(self._on_session_task_changed)
+        self.view.selectionModel().selectionChanged.connect(self._refresh_buttons)
+        self._on_session_task_changed(session.task)
+
+    # ----- building -------------------------------------------------------------------------------------
+
+    def _build_header(self, body) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.title = QLabel(body, objectName="datasetTitle")
+        row.addWidget(self.title, 1)
+        for text, request, tip in (("New task…", "new_task", "Create a task with your own labels"),
+                                   ("Labels…", "labels", "Add, rename or remove this task's labels"),
+                                   ("Import…", "import", "Import images, Quick, Draw! files or an .npz"),
+                                   ("Export…", "export", "Export the drawings or the trained model")):
+            button = QToolButton(body, text=text, toolTip=tip, autoRaise=True)
+            button.clicked.connect(lambda _=False, request=request: self.manage_requested.emit(request))
+            row.addWidget(button)
+        return row
+
+    def _build_filter(self, body) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.filter_box = QComboBox(body, objectName="labelFilter")
+        self.filter_box.currentIndexChanged.connect(self._on_filter_box_changed)
+        self.show_all_button = QPushButton("Show all", body)
+        self.show_all_button.clicked.connect(self.show_all)
+        self.show_all_button.hide()
+        self.filter_note = QLabel(body)
+        row.addWidget(QLabel("Show", body))
+        row.addWidget(self.filter_box, 1)
+        row.addWidget(self.filter_note)
+        row.addWidget(self.show_all_button)
+        return row
+
+    def _build_view(self, body) -> QListView:
+        view = QListView(body, objectName="sampleView")
+        view.setModel(self.model)
+        view.setViewMode(QListView.ViewMode.IconMode)
+        view.setResizeMode(QListView.ResizeMode.Adjust)
+        view.setMovement(QListView.Movement.Static)
+        view.setUniformItemSizes(True)
+        view.setLayoutMode(QListView.LayoutMode.Batched)
+        view.setBatchSize(200)
+        view.setIconSize(QSize(64, 64))
+        view.setSpacing(2)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._on_view_context_menu)
+        view.doubleClicked.connect(lambda index: self.open_selected())
+        delete = QAction("Delete", view, shortcut=QKeySequence("Backspace"),
+                         shortcutContext=Qt.ShortcutContext.WidgetShortcut)
+        delete.triggered.connect(self.delete_selected)
+        view.addAction(delete)
+        return view
+
+    def _build_actions(self, body) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.open_button = QPushButton("Open", body, toolTip="Put the drawing on the canvas (double-click)")
+        self.open_button.clicked.connect(self.open_selected)
+        self.move_button = QPushButton("Move to…", body, toolTip="Give the selected drawings another label")
+        self.move_button.setMenu(QMenu(self.move_button))
+        self.move_button.menu().aboutToShow.connect(self._fill_move_menu)
+        self.delete_button = QPushButton("Delete", body, toolTip="Delete the selected drawings (Backspace)")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.undo_button = QPushButton("Undo", body, toolTip="Undo the last delete or move")
+        self.undo_button.clicked.connect(self.undo)
+        for button in (self.open_button, self.move_button, self.delete_button, self.undo_button):
+            row.addWidget(button)
+        return row
+
+    # ----- public surface -------------------------------------------------------------------------------
+
+    def store(self) -> SampleStore:
+        return SampleStore(self._session.task.name)
+
+    def refresh(self) -> None:
+        """Lists the task's drawings again and updates counts, label buttons and warnings."""
+        task = self._session.task
+        store = self.store()
+        counts = {label: 0 for label in task.labels} | store.counts()
+        total = sum(counts[label] for label in task.labels)
+        self.title.setText(f"<b>{task.display_name}</b> · {total} drawing{'s' if total != 1 else ''}")
+        self._fill_filter(task, counts, total)
+        self._fill_save_buttons(task, counts)
+        warnings = dataset_warnings(counts, task.labels, has_base_data=task.base_data is not None)
+        self.warnings.setText("\n".join(warnings))
+        self.warnings.setVisible(bool(warnings))
+        label = self.filter_box.currentData()
+        samples = store.samples(None if label in (None, ALL_LABELS) else label)
+        if self._only_ids is not None:
+            samples = [sample for sample in samples if sample.id in self._only_ids]
+        else:
+            samples = [sample for sample in samples if sample.label in task.labels]
+        self.model.show_labels = label in (None, ALL_LABELS) or self._only_ids is not None
+        self.model.set_samples(samples)
+        self._refresh_buttons()
+
+    def show_samples(self, sample_ids, note: str = "") -> None:
+        """Shows only these drawings (for example a confusion-matrix cell), with a note and a Show all button."""
+        self._only_ids = set(sample_ids)
+        self.filter_note.setText(note)
+        self.show_all_button.show()
+        self.filter_box.blockSignals(True)
+        self.filter_box.setCurrentIndex(0)
+        self.filter_box.blockSignals(False)
+        self.refresh()
+        self.show()
+        self.raise_()
+
+    def show_all(self) -> None:
+        self._only_ids = None
+        self.filter_note.setText("")
+        self.show_all_button.hide()
+        self.refresh()
+
+    def selected_ids(self) -> list[str]:
+        return [index.data(SampleIdRole) for index in self.view.selectionModel().selectedIndexes()]
+
+    def select(self, sample_ids) -> None:
+        wanted = set(sample_ids)
+        selection = self.view.selectionModel()
+        selection.clearSelection()
+        for row, sample in enumerate(self.model.samples()):
+            if sample.id in wanted:
+                selection.select(self.model.index(row), QItemSelectionModel.SelectionFlag.Select)
+
+    def open_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        strokes = self.store().strokes(ids[0])
+        if not strokes:
+            self._saver.toast.show_message("This drawing was imported as an image: it has no strokes to open.")
+            return
+        self.open_requested.emit(strokes)
+
+    def delete_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        store = self.store()
+        removed = [store.remove(sample_id) for sample_id in ids]
+        self._undo.append(("remove", store.task_name, removed))
+        noun = "drawing" if len(ids) == 1 else "drawings"
+        self._saver.toast.show_message(f"Deleted {len(ids)} {noun}.", "Undo", self.undo)
+        self._saver.samples_changed.emit(store.task_name)
+
+    def move_selected(self, label: str) -> None:
+        ids = self.selected_ids()
+        store = self.store()
+        moved = [(sample_id, store.find(sample_id).label) for sample_id in ids]
+        for sample_id in ids:
+            store.relabel(sample_id, label)
+        self._undo.append(("move", store.task_name, moved))
+        self._saver.toast.show_message(f"Moved {len(ids)} to '{label}'.", "Undo", self.undo)
+        self._saver.samples_changed.emit(store.task_name)
+
+    def undo(self) -> bool:
+        """Undoes the last delete or move; False if there is nothing to undo."""
+        if not self._undo:
+            return False
+        kind, task_name, entries = self._undo.pop()
+        store = SampleStore(task_name)
+        for entry in entries:
+            if kind == "remove":
+                store.restore(entry)
+            else:
+                store.relabel(entry[0], entry[1])
+        self._saver.samples_changed.emit(task_name)
+        return True
+
+    # ----- slots and helpers ----------------------------------------------------------------------------
+
+    def _fill_filter(self, task, counts, total) -> None:
+        current = self.filter_box.currentData()
+        self.filter_box.blockSignals(True)
+        self.filter_box.clear()
+        self.filter_box.addItem(f"All labels ({total})", ALL_LABELS)
+        for label in task.labels:
+            self.filter_box.addItem(f"{label} ({counts[label]})", label)
+        self.filter_box.setCurrentIndex(max(0, self.filter_box.findData(current)))
+        self.filter_box.blockSignals(False)
+
+    def _fill_save_buttons(self, task, counts) -> None:
+        while self.save_grid.count():
+            self.save_grid.takeAt(0).widget().deleteLater()
+        keys = label_keys(task)
+        columns = 5 if len(task.labels) > 6 else 3
+        for position, label in enumerate(task.labels):
+            key = keys.get(label)
+            button = QPushButton(f"{label}  ·  {counts[label]}", self.widget(), objectName="saveLabelButton")
+            button.setToolTip(f"Save the drawing as '{label}'"
+                              + (f" (key {key}; Ctrl+{key} saves and fine-tunes at once)" if key else ""))
+            if key:
+                button.setText(f"{key}  {label}  ·  {counts[label]}")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _=False, label=label: self._saver.save(label))
+            self.save_grid.addWidget(button, position // columns, position % columns)
+
+    def _fill_move_menu(self) -> None:
+        menu = self.move_button.menu()
+        menu.clear()
+        for label in self._session.task.labels:
+            menu.addAction(label, lambda label=label: self.move_selected(label))
+
+    def _on_view_context_menu(self, position) -> None:
+        if not self.selected_ids():
+            return
+        menu = QMenu(self.view)
+        menu.addAction("Open on the canvas", self.open_selected)
+        move = menu.addMenu("Move to")
+        for label in self._session.task.labels:
+            move.addAction(label, lambda label=label: self.move_selected(label))
+        menu.addAction("Delete", self.delete_selected)
+        menu.exec(self.view.viewport().mapToGlobal(position))
+
+    def _refresh_buttons(self, *_args) -> None:
+        selected = bool(self.view.selectionModel().selectedIndexes())
+        for button in (self.open_button, self.move_button, self.delete_button):
+            button.setEnabled(selected)
+        self.undo_button.setEnabled(bool(self._undo))
+
+    def _on_filter_box_changed(self) -> None:
+        if self._only_ids is not None:
+            self.show_all()
+        else:
+            self.refresh()
+
+    def _on_saver_samples_changed(self, task_name: str) -> None:
+        if task_name == self._session.task.name:
+            self.refresh()
+
+    def _on_session_task_changed(self, task) -> None:
+        self._only_ids = None
+        self.filter_note.setText("")
+        self.show_all_button.hide()
+        self.refresh()

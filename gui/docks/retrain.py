@@ -1,0 +1,229 @@
+"""The Retrain dock: retrain on your drawings in the background, watch the curves, compare, roll back.
+
+Retraining and "Correct me" run as jobs of the window's `ModelSession` (its training thread), so drawing and
+live prediction go on, the status bar and Training dock show the progress, and the new model is loaded when done.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from gui.charts import BeforeAfterBars, ConfusionWidget, CurvesWidget
+from gui.progress_text import progress_details, progress_fraction
+from model import correct as corrections
+from model import model_store
+from model.samples import SampleStore
+from model.user_tasks import retrain_reason
+
+RETRAIN_RECIPE = "retrain"
+CORRECTION_RECIPE = "correction"
+
+
+def _percent(value) -> str:
+    return "–" if value is None else f"{100 * value:.0f}%"
+
+
+class RetrainDock(QDockWidget):
+    """The "Retrain" dock.
+
+    Signals:
+        cell_opened(true_label, predicted_label, sample_ids): a confusion-matrix cell was clicked.
+    """
+
+    cell_opened = Signal(str, str, list)
+
+    def __init__(self, session, parent: QWidget | None = None) -> None:
+        super().__init__("Retrain", parent)
+        self.setObjectName("retrain_dock")
+        self._session = session
+        self.last_result = None
+        self.last_correction = None
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 6, 8, 6)
+        self.status = QLabel(body, objectName="retrainStatus", wordWrap=True)
+        layout.addWidget(self.status)
+        layout.addLayout(self._build_buttons(body))
+        self.progress_bar = QProgressBar(body, maximum=1000, textVisible=True)
+        self.progress_bar.hide()
+        self.details = QLabel(body, wordWrap=True)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.details)
+        self.accuracy = QLabel(body, objectName="beforeAfterAccuracy")
+        layout.addWidget(self.accuracy)
+        self.curves = CurvesWidget(body)
+        layout.addWidget(self.curves)
+        self.confusion = ConfusionWidget(body)
+        self.confusion.cell_clicked.connect(self.cell_opened)
+        layout.addWidget(self.confusion, 1)
+        self.correction_title = QLabel(body)
+        self.correction_bars = BeforeAfterBars(body)
+        layout.addWidget(self.correction_title)
+        layout.addWidget(self.correction_bars)
+        self.correction_title.hide()
+        self.correction_bars.hide()
+        self.setWidget(body)
+        session.training_started.connect(self._on_session_training_started)
+        session.training_progress.connect(self._on_session_training_progress)
+        session.training_epoch_ended.connect(self._on_session_training_epoch_ended)
+        session.training_finished.connect(self._on_session_training_finished)
+        session.training_failed.connect(self._on_session_training_failed)
+        session.state_changed.connect(self.refresh)
+        session.task_changed.connect(self._on_session_task_changed)
+        self.refresh()
+
+    def _build_buttons(self, body) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.retrain_button = QPushButton("Retrain", body, objectName="retrainButton")
+        self.retrain_button.setProperty("role", "primary")
+        self.retrain_button.setToolTip("Fine-tune the model on your drawings (mixed with the built-in data)")
+        self.retrain_button.clicked.connect(self._on_retrain_button_clicked)
+        self.rollback_button = QPushButton("Roll back", body, toolTip="Go back to the model before the last retrain")
+        self.rollback_button.clicked.connect(self.roll_back)
+        self.auto_box = QSpinBox(body, objectName="autoRetrain", minimum=0, maximum=500, singleStep=5)
+        self.auto_box.setSpecialValueText("off")
+        self.auto_box.setValue(corrections.auto_retrain_every())
+        self.auto_box.setToolTip("Retrain by itself after this many new drawings (off: never)")
+        self.auto_box.valueChanged.connect(corrections.set_auto_retrain_every)
+        row.addWidget(self.retrain_button)
+        row.addWidget(self.rollback_button)
+        row.addStretch(1)
+        row.addWidget(QLabel("Auto after", body))
+        row.addWidget(self.auto_box)
+        return row
+
+    # ----- public surface -------------------------------------------------------------------------------
+
+    def start_retrain(self) -> bool:
+        """Starts a retrain of the current task in the background; False if a training is already running."""
+        session = self._session
+        if session.is_training():
+            return False
+        task = session.task
+
+        def job(progress, should_stop, epoch_end):
+            from model.retrain import retrain
+
+            return retrain(task, progress=progress, should_stop=should_stop, epoch_end=epoch_end)
+
+        self.curves.set_history([])
+        session.start_job(task.name, RETRAIN_RECIPE, job)
+        return True
+
+    def start_correction(self, task_name: str, sample_id: str, label: str) -> bool:
+        """Fine-tunes briefly on a just-saved drawing ("Correct me"); False if busy or there is no model."""
+        session = self._session
+        if session.is_training() or task_name != session.task.name or session.info is None:
+            return False
+        task = session.task
+        store = SampleStore(task_name)
+        image, strokes = store.image(sample_id), store.strokes(sample_id)
+
+        def job(progress, should_stop, epoch_end):
+            from model.correct import correct
+
+            return correct(task, image, label, strokes, sample_id=sample_id, progress=progress,
+                           should_stop=should_stop)
+
+        session.start_job(task.name, CORRECTION_RECIPE, job)
+        return True
+
+    def roll_back(self) -> None:
+        task = self._session.task
+        try:
+            info = model_store.rollback(task.name)
+        except model_store.ModelNotFoundError as error:
+            QMessageBox.information(self, "Roll back", str(error))
+            return
+        self.details.setText(f"Rolled back to the model trained {info.trained_at} ({info.recipe}). "
+                             "Roll back again to return.")
+        self._session.reload_model()
+
+    def refresh(self, *_args) -> None:
+        session, task = self._session, self._session.task
+        mine = session.is_training() and session.training_recipe in (RETRAIN_RECIPE, CORRECTION_RECIPE) \
+            and session.training_task == task.name
+        self.retrain_button.setText("Cancel" if mine else f"Retrain {task.display_name}")
+        self.retrain_button.setEnabled(mine or not session.is_training())
+        self.rollback_button.setEnabled(not session.is_training() and model_store.has_previous(task.name))
+        info = model_store.load_info(task.name)
+        reason = retrain_reason(task, info.labels if info else None)
+        new = corrections.samples_since_retrain(task)
+        text = f"{new} new drawing{'s' if new != 1 else ''} since the last retrain."
+        self.status.setText(f"<b>{reason}</b> {text}" if reason else text)
+
+    # ----- slots ----------------------------------------------------------------------------------------
+
+    def _on_retrain_button_clicked(self) -> None:
+        if self._session.is_training():
+            self._session.cancel_training()
+            self.details.setText("Cancelling… the current model stays.")
+        else:
+            self.start_retrain()
+
+    def _on_session_training_started(self, task_name: str, recipe: str) -> None:
+        if recipe in (RETRAIN_RECIPE, CORRECTION_RECIPE):
+            self.progress_bar.setValue(0)
+            self.progress_bar.show()
+            self.details.setText("Preparing the drawings…")
+        self.refresh()
+
+    def _on_session_training_progress(self, progress) -> None:
+        if self._session.training_recipe in (RETRAIN_RECIPE, CORRECTION_RECIPE):
+            self.progress_bar.setValue(round(1000 * progress_fraction(progress)))
+            self.details.setText(progress_details(progress))
+
+    def _on_session_training_epoch_ended(self, logs) -> None:
+        if self._session.training_recipe == RETRAIN_RECIPE and hasattr(logs, "val_accuracy"):
+            self.curves.add_epoch(logs)
+
+    def _on_session_training_finished(self, task_name: str, result) -> None:
+        self.progress_bar.hide()
+        if hasattr(result, "history"):
+            self._show_retrain(result)
+        elif hasattr(result, "before") and hasattr(result, "after"):
+            self._show_correction(result)
+        self.refresh()
+
+    def _on_session_training_failed(self, task_name: str, kind: str, message: str) -> None:
+        self.progress_bar.hide()
+        self.details.setText(f"Retraining failed: {message}")
+        self.refresh()
+
+    def _show_retrain(self, result) -> None:
+        self.last_result = result
+        self.curves.set_history(result.history)
+        self.confusion.set_matrix(result.confusion, result.labels, result.confusion_ids)
+        held = len(result.validation_ids)
+        how = "trained from scratch" if result.from_scratch else "fine-tuned"
+        if result.cancelled:
+            self.details.setText("Cancelled: the previous model is kept.")
+        else:
+            self.details.setText(f"Done in {result.elapsed_s:.0f} s: {how} on {len(result.train_ids)} of your "
+                                 f"drawings" + (f" and {result.num_base} built-in ones." if result.num_base else "."))
+        self.accuracy.setText(f"On {held} held-out drawings: before <b>{_percent(result.before_accuracy)}</b> "
+                              f"→ after <b>{_percent(result.after_accuracy)}</b>" if held else
+                              "Save at least three drawings per label to measure accuracy on held-out ones.")
+
+    def _show_correction(self, result) -> None:
+        self.last_correction = result
+        index = result.labels.index(result.label)
+        self.correction_title.setText(f"Correct me: '{result.label}' went from {_percent(result.before[index])} "
+                                      f"to {_percent(result.after[index])}")
+        self.correction_bars.set_values(result.labels, result.before, result.after, result.label)
+        self.correction_title.show()
+        self.correction_bars.show()
+        self.details.setText("Cancelled: the previous model is kept." if result.cancelled else
+                             "Fine-tuned on your correction.")
+
+    def _on_session_task_changed(self, task) -> None:
+        self.curves.set_history([])
+        self.confusion.set_matrix(None, [], [])
+        self.accuracy.setText("")
+        self.details.setText("")
+        self.correction_title.hide()
+        self.correction_bars.hide()
+        self.refresh()
+

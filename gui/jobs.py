@@ -1,0 +1,73 @@
+"""Run one piece of slow non-GUI work (an import, an export) on its own thread and hear back by signal."""
+
+from __future__ import annotations
+
+import traceback
+from typing import Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from gui.workers import describe_error
+
+
+class _Runner(QObject):
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        super().__init__()
+        self._work = work
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._work()
+        except Exception as error:
+            traceback.print_exc()
+            self.failed.emit(describe_error(error))
+            return
+        self.finished.emit(result)
+
+
+class BackgroundJob(QObject):
+    """Runs `work()` on a new QThread. `finished(result)` or `failed(message)` arrive on the GUI thread.
+
+    The job keeps itself alive until it ends; keep a reference only if you want to wait on it.
+    """
+
+    finished = Signal(object)
+    failed = Signal(str)
+    _running: set = set()
+
+    def __init__(self, work: Callable[[], object], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._runner = _Runner(work)
+        self._runner.moveToThread(self._thread)
+        self._thread.started.connect(self._runner.run)
+        self._runner.finished.connect(self._on_runner_finished)
+        self._runner.failed.connect(self._on_runner_failed)
+
+    def start(self) -> "BackgroundJob":
+        BackgroundJob._running.add(self)
+        self._thread.start()
+        return self
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+    def wait(self, timeout_ms: int = 60000) -> bool:
+        return self._thread.wait(timeout_ms)
+
+    def _end(self) -> None:
+        self._thread.quit()
+        self._thread.wait()
+        BackgroundJob._running.discard(self)
+
+    def _on_runner_finished(self, result) -> None:
+        self._end()
+        self.finished.emit(result)
+
+    def _on_runner_failed(self, message: str) -> None:
+        self._end()
+        self.failed.emit(message)

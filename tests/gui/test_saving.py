@@ -1,0 +1,66 @@
+"""Saving drawings from the keyboard: a key per label, a toast, Ctrl+Z undoes the save; user tasks in the window."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from model import user_tasks
+from model.samples import SampleStore
+from tests.gui.drawing import circle_points, drag
+
+
+def _draw_circle(window):
+    canvas = window.canvas
+    drag(canvas, circle_points(canvas.width() / 2, canvas.height() / 2, min(canvas.width(), canvas.height()) / 3))
+
+
+def test_digit_key_saves_with_that_label_and_clears(window, qtbot):
+    window.session.set_task("digits")
+    _draw_circle(window)
+    QTest.keyClick(window, Qt.Key.Key_7)
+    store = SampleStore("digits")
+    assert store.counts() == {"7": 1}
+    assert window.canvas.is_empty()
+    toast = window.collector.saver.toast
+    assert "Saved as '7'" in toast.text() and "Ctrl+Z" in toast.text()
+    assert len(store.strokes(store.samples("7")[0].id)) == 1
+
+
+def test_ctrl_z_right_after_saving_undoes_the_save_and_restores_the_drawing(window):
+    _draw_circle(window)
+    QTest.keyClick(window, Qt.Key.Key_1)  # Shapes: 1 is circle
+    store = SampleStore("shapes")
+    assert store.counts() == {"circle": 1}
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert store.counts() == {"circle": 0}
+    assert not window.canvas.is_empty()
+    # A second Ctrl+Z is an ordinary canvas undo: the stroke goes, nothing else is removed.
+    _draw_circle(window)
+    QTest.keyClick(window, Qt.Key.Key_2)
+    _draw_circle(window)  # drawing again ends the chance to undo the save
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert store.counts() == {"circle": 0, "square": 1}
+
+
+def test_keys_shown_on_label_buttons_and_empty_canvas_saves_nothing(window):
+    dock = window.collector.dataset_dock
+    texts = [dock.save_grid.itemAt(i).widget().text() for i in range(dock.save_grid.count())]
+    assert texts[0].startswith("1  circle") and texts[2].startswith("3  triangle")
+    QTest.keyClick(window, Qt.Key.Key_1)
+    assert SampleStore("shapes").counts() == {}
+    assert "Draw something" in window.collector.saver.toast.text()
+
+
+def test_user_task_star_heart_house_saves_ten_of_each_with_keys(window, qtbot):
+    task = user_tasks.create_task("Doodles", "star, heart, house")
+    window.collector.add_task_to_switcher(task)
+    window.session.set_task(task.name)
+    for key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3):
+        for _ in range(10):
+            _draw_circle(window)
+            QTest.keyClick(window, key)
+    assert SampleStore(task.name).counts() == {"star": 10, "heart": 10, "house": 10}
+    assert window.collector.dataset_dock.model.rowCount() == 30
+    assert window.toolbar.task_box.findData(task.name) >= 0
+    assert "30" in window.collector.dataset_dock.title.text()
