@@ -7,12 +7,29 @@ threads, so the window appears before TensorFlow has finished its 5-second impor
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import traceback
 from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
+
+
+_pinned = threading.local()
+
+
+def keep_python_thread_state() -> None:
+    """Keeps the calling QThread's Python thread state alive until the thread ends.
+
+    PySide6 makes and destroys a Python thread state around each queued slot call; TensorFlow's pybind11
+    code caches it, so a tf.function first traced in a later slot call (another ensemble member's
+    layers, "Why this label?") crashed the process in take_gil. One PyGILState_Ensure that is never
+    released keeps a single thread state for the thread's life.
+    """
+    if not getattr(_pinned, "done", False):
+        ctypes.pythonapi.PyGILState_Ensure()
+        _pinned.done = True
 
 
 def describe_error(error: BaseException) -> str:
@@ -97,6 +114,7 @@ class InferenceWorker(QObject):
     # Run in the worker thread.
     @Slot(str)
     def _load(self, task_name: str) -> None:
+        keep_python_thread_state()
         from model import inference, model_store
 
         try:
@@ -118,6 +136,7 @@ class InferenceWorker(QObject):
 
     @Slot()
     def _run_pending(self) -> None:
+        keep_python_thread_state()
         with self._lock:
             request, self._pending = self._pending, None
             explanation, self._pending_explanation = self._pending_explanation, None
