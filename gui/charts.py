@@ -71,9 +71,20 @@ class CurvesWidget(QWidget):
         epochs = max(1, len(self._history))
         painter.setPen(TEXT_COLOR)
         painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), 14), Qt.AlignmentFlag.AlignCenter,
-                         f"epoch 1–{epochs}" if self._history else "epochs")
+                         f"epochs 1–{epochs}" if self._history else "epochs")
+        if title == "loss":
+            self._legend(painter, QPointF(plot.left() + 4, plot.top() + 2))
         for line, color, dashed in ((series[0], TRAIN_COLOR, False), (series[1], VALIDATION_COLOR, True)):
             self._line(painter, plot, line, low, high, color, dashed)
+
+    def _legend(self, painter: QPainter, origin: QPointF) -> None:
+        for offset, (text, color, dashed) in enumerate((("training", TRAIN_COLOR, False),
+                                                       ("validation", VALIDATION_COLOR, True))):
+            y = origin.y() + 6 + offset * 12
+            painter.setPen(QPen(color, 2, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
+            painter.drawLine(QPointF(origin.x() + 60, y), QPointF(origin.x() + 78, y))
+            painter.setPen(TEXT_COLOR)
+            painter.drawText(QRectF(origin.x() + 82, y - 6, 70, 12), Qt.AlignmentFlag.AlignVCenter, text)
 
     def _line(self, painter, plot, values, low, high, color, dashed) -> None:
         points = [(i, v) for i, v in enumerate(values) if v is not None]
@@ -122,9 +133,13 @@ class ConfusionWidget(QWidget):
 
     def _geometry(self):
         count = max(1, len(self._labels))
-        margin_left, margin_top = 64, 30
-        side = max(8.0, min((self.width() - margin_left - 6) / count, (self.height() - margin_top - 4) / count))
+        margin_left, margin_top = 52, 30
+        side = max(12.0, min((self.width() - margin_left - 4) / count, (self.height() - margin_top - 4) / count, 48))
         return margin_left, margin_top, side
+
+    def minimumSizeHint(self) -> QSize:
+        count = max(3, len(self._labels))
+        return QSize(52 + 20 * count, 34 + 20 * count)
 
     def cell_at(self, position: QPointF) -> tuple[int, int] | None:
         left, top, side = self._geometry()
@@ -156,11 +171,13 @@ class ConfusionWidget(QWidget):
         peak = max(1, int(self._counts.max()))
         painter.setPen(TEXT_COLOR)
         painter.drawText(QRectF(left, 0, side * len(self._labels), 14), Qt.AlignmentFlag.AlignCenter, "predicted")
+        metrics = painter.fontMetrics()
         for index, label in enumerate(self._labels):
-            short = label if len(label) <= 7 else label[:6] + "…"
-            painter.drawText(QRectF(left + index * side, 14, side, 14), Qt.AlignmentFlag.AlignCenter, short)
+            column_label = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(side) - 2)
+            row_label = metrics.elidedText(label, Qt.TextElideMode.ElideRight, left - 6)
+            painter.drawText(QRectF(left + index * side, 14, side, 14), Qt.AlignmentFlag.AlignCenter, column_label)
             painter.drawText(QRectF(0, top + index * side, left - 4, side),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, short)
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, row_label)
         for row in range(len(self._labels)):
             for column in range(len(self._labels)):
                 self._cell(painter, QRectF(left + column * side, top + row * side, side, side),

@@ -34,6 +34,11 @@ class Collector(QObject):
         self.retrain_dock = RetrainDock(self.session, window)
         window.add_dock(self.dataset_dock, Qt.DockWidgetArea.LeftDockWidgetArea)
         window.add_dock(self.retrain_dock, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # Tabbed, so the browser gets the column's full height for thumbnails and the charts get theirs; a retrain
+        # brings its tab forward and a confusion-matrix cell brings the browser back.
+        window.tabifyDockWidget(self.dataset_dock, self.retrain_dock)
+        self.dataset_dock.raise_()
+        self.session.training_started.connect(self._on_session_training_started)
         self.jobs: list[BackgroundJob] = []
         self._build_menu()
         self.dataset_dock.open_requested.connect(self._on_dataset_open_requested)
@@ -170,6 +175,11 @@ class Collector(QObject):
 
     # ----- slots ----------------------------------------------------------------------------------------
 
+    def _on_session_training_started(self, task_name: str, recipe: str) -> None:
+        if recipe in ("retrain", "correction"):
+            self.retrain_dock.show()
+            self.retrain_dock.raise_()
+
     def _on_dataset_open_requested(self, strokes) -> None:
         self.window.canvas.set_strokes(strokes)
 
@@ -193,9 +203,6 @@ class Collector(QObject):
         if not self.retrain_dock.start_correction(task_name, sample_id, label):
             self.saver.toast.show_message(f"Saved as '{label}'; no quick fine-tune now (the model is busy "
                                           "or not trained yet).")
-        else:
-            self.retrain_dock.show()
-            self.retrain_dock.raise_()
 
     def _on_saver_samples_changed(self, task_name: str) -> None:
         self.retrain_dock.refresh()

@@ -57,11 +57,16 @@ class RetrainDock(QDockWidget):
         layout.addWidget(self.curves)
         self.confusion = ConfusionWidget(body)
         self.confusion.cell_clicked.connect(self.cell_opened)
-        layout.addWidget(self.confusion, 1)
-        self.correction_title = QLabel(body)
+        self.correction_title = QLabel(body, wordWrap=True)
         self.correction_bars = BeforeAfterBars(body)
-        layout.addWidget(self.correction_title)
-        layout.addWidget(self.correction_bars)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.confusion, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.correction_title)
+        side.addWidget(self.correction_bars)
+        side.addStretch(1)
+        bottom.addLayout(side, 1)
+        layout.addLayout(bottom, 1)
         self.correction_title.hide()
         self.correction_bars.hide()
         self.setWidget(body)
@@ -203,7 +208,8 @@ class RetrainDock(QDockWidget):
         else:
             self.details.setText(f"Done in {result.elapsed_s:.0f} s: {how} on {len(result.train_ids)} of your "
                                  f"drawings" + (f" and {result.num_base} built-in ones." if result.num_base else "."))
-        self.accuracy.setText(f"On {held} held-out drawings: before <b>{_percent(result.before_accuracy)}</b> "
+        before = "no model" if result.before_accuracy is None else _percent(result.before_accuracy)
+        self.accuracy.setText(f"On {held} held-out drawings: before <b>{before}</b> "
                               f"→ after <b>{_percent(result.after_accuracy)}</b>" if held else
                               "Save at least three drawings per label to measure accuracy on held-out ones.")
 
