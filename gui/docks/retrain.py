@@ -38,6 +38,8 @@ class RetrainDock(QDockWidget):
         super().__init__("Retrain", parent)
         self.setObjectName("retrain_dock")
         self._session = session
+        # A `model.retrain.RetrainSettings`, or None for the defaults (tests use tiny ones).
+        self.settings = None
         self.last_result = None
         self.last_correction = None
         body = QWidget(self)
@@ -106,12 +108,12 @@ class RetrainDock(QDockWidget):
         session = self._session
         if session.is_training():
             return False
-        task = session.task
+        task, settings = session.task, self.settings
 
         def job(progress, should_stop, epoch_end):
             from model.retrain import retrain
 
-            return retrain(task, progress=progress, should_stop=should_stop, epoch_end=epoch_end)
+            return retrain(task, settings, progress=progress, should_stop=should_stop, epoch_end=epoch_end)
 
         self.curves.set_history([])
         session.start_job(task.name, RETRAIN_RECIPE, job)

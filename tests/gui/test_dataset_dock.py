@@ -1,0 +1,110 @@
+"""The data set browser and the retrain dock: relabel, delete and undo, open, warnings, retrain in the background."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from model import user_tasks
+from model.retrain import RetrainSettings
+from model.samples import SampleStore
+from model.strokes import Stroke, render_strokes
+
+
+def _fill(task_name, counts):
+    store = SampleStore(task_name)
+    rng = np.random.default_rng(0)
+    for label, count in counts.items():
+        for _ in range(count):
+            a = np.linspace(0, 2 * np.pi, 30) if label != "bar" else np.linspace(0, 0, 2)
+            r = rng.uniform(40, 80)
+            points = np.stack([100 + r * np.cos(a), 100 + r * np.sin(a)], 1) if label != "bar" else \
+                np.array([[100, 20], [100 + rng.uniform(-10, 10), 180]], float)
+            strokes = [Stroke(points, rng.uniform(4, 10))]
+            store.add(label, render_strokes(strokes, 200, 200), strokes)
+    return store
+
+
+def test_browser_lists_thumbnails_and_filters_by_label(window):
+    _fill("shapes", {"circle": 4, "square": 2})
+    dock = window.collector.dataset_dock
+    dock.refresh()
+    assert dock.model.rowCount() == 6
+    assert "6 drawings" in dock.title.text()
+    dock.filter_box.setCurrentIndex(dock.filter_box.findData("square"))
+    assert dock.model.rowCount() == 2
+    pixmap = dock.model.data(dock.model.index(0), Qt.ItemDataRole.DecorationRole)
+    assert not pixmap.isNull() and pixmap.width() <= 64
+
+
+def test_relabel_delete_and_undo(window):
+    store = _fill("shapes", {"circle": 3})
+    dock = window.collector.dataset_dock
+    dock.refresh()
+    first, second = [sample.id for sample in dock.model.samples()[:2]]
+    dock.select([first])
+    dock.move_selected("triangle")
+    assert store.find(first).label == "triangle"
+    dock.select([second])
+    dock.delete_selected()
+    assert store.counts() == {"circle": 1, "triangle": 1}
+    assert "Deleted 1 drawing" in window.collector.saver.toast.text()
+    assert dock.undo()  # the delete
+    assert store.counts() == {"circle": 2, "triangle": 1}
+    assert dock.undo()  # the move
+    assert store.counts() == {"circle": 3, "triangle": 0}
+    assert not dock.undo()
+
+
+def test_open_puts_the_strokes_on_the_canvas(window):
+    store = _fill("shapes", {"circle": 1})
+    dock = window.collector.dataset_dock
+    dock.refresh()
+    dock.view.setFocus()
+    index = dock.model.index(0)
+    rect = dock.view.visualRect(index)
+    QTest.mouseClick(dock.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, rect.center())
+    QTest.mouseDClick(dock.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, rect.center())
+    strokes = window.canvas.strokes()
+    assert len(strokes) == 1
+    np.testing.assert_allclose(strokes[0].points[:, :2], store.strokes(store.samples()[0].id)[0].points[:, :2])
+
+
+def test_warnings_for_too_few_and_imbalanced(window):
+    task = user_tasks.create_task("Marks", ["ring", "bar"])
+    window.collector.add_task_to_switcher(task)
+    window.session.set_task(task.name)
+    _fill(task.name, {"ring": 12, "bar": 2})
+    dock = window.collector.dataset_dock
+    dock.refresh()
+    text = dock.warnings.text()
+    assert "Too few drawings to train: 'bar' (2)" in text and "Imbalanced" in text
+    _fill(task.name, {"bar": 10})
+    dock.refresh()
+    assert dock.warnings.isHidden()
+
+
+def test_retrain_runs_in_the_background_and_its_confusion_cells_open_drawings(window, qtbot):
+    task = user_tasks.create_task("Marks", ["ring", "bar"])
+    window.collector.add_task_to_switcher(task)
+    window.session.set_task(task.name)
+    _fill(task.name, {"ring": 6, "bar": 6})
+    retrain_dock = window.collector.retrain_dock
+    retrain_dock.settings = RetrainSettings(scratch_epochs=2, min_epoch_size=64, batch_size=16)
+    with qtbot.waitSignal(window.session.training_finished, timeout=120000):
+        assert retrain_dock.start_retrain()
+        assert window.session.is_training()
+        QTest.qWait(10)  # the GUI thread keeps serving events while the job runs
+    result = retrain_dock.last_result
+    assert result.saved and len(retrain_dock.curves.history()) == 2
+    assert int(result.confusion.sum()) == len(result.validation_ids) == 2
+    row = result.labels.index("ring")
+    column = int(np.argmax(result.confusion[row]))
+    center = retrain_dock.confusion.cell_center(row, column).toPoint()
+    retrain_dock.raise_()
+    QTest.mouseClick(retrain_dock.confusion, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(center.x(), center.y()))
+    dataset = window.collector.dataset_dock
+    assert {s.id for s in dataset.model.samples()} == set(result.confusion_ids[row][column])
+    assert "seen as" in dataset.filter_note.text()
