@@ -19,7 +19,8 @@ _DIVERGING_ANCHORS = np.array([
     [5, 48, 97], [33, 102, 172], [103, 169, 207], [209, 229, 240], [247, 247, 247],
     [253, 219, 199], [239, 138, 98], [178, 24, 43], [103, 0, 31],
 ], dtype=np.float64)
-BACKGROUND = np.array([45, 45, 48], np.uint8)
+# Gaps between tiles take the panels' light background, so each map reads as its own picture.
+BACKGROUND = np.array([233, 237, 243], np.uint8)
 
 
 def _table(anchors: np.ndarray) -> np.ndarray:
@@ -50,12 +51,13 @@ def diverging(values: np.ndarray, limit: float | None = None) -> np.ndarray:
     return DIVERGING[index]
 
 
-def heat_rgba(heat: np.ndarray, opacity: float = 0.6) -> np.ndarray:
+def heat_rgba(heat: np.ndarray, opacity: float = 0.7) -> np.ndarray:
     """Turns a [0, 1] heat map into RGBA: transparent where cold, warm colours and opaque where hot."""
     heat = np.clip(np.asarray(heat, dtype=np.float32), 0.0, 1.0)
     rgba = np.empty(heat.shape + (4,), np.uint8)
     rgba[..., :3] = SEQUENTIAL[(96 + heat * 159).astype(np.uint8)]
-    rgba[..., 3] = (np.sqrt(heat) * opacity * 255).astype(np.uint8)
+    # Faint heat stays nearly clear, so the overlay marks the few places that mattered most.
+    rgba[..., 3] = (heat ** 1.5 * opacity * 255).astype(np.uint8)
     return rgba
 
 

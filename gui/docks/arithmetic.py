@@ -24,7 +24,7 @@ def arithmetic_html(terms: WeightedSum, cell: tuple[int, int], channel: int, lay
         relu_after: a ReLU follows the batch normalisation.
     """
     parts = [f"<b>map {channel}, cell ({cell[0]}, {cell[1]})</b> sees the input window at "
-             f"rows {terms.top}…{terms.top + terms.size[0] - 1}, cols {terms.left}…{terms.left + terms.size[1] - 1}"]
+             f"rows {terms.top}…{terms.top + terms.size[0] - 1}, cols {terms.left}…{terms.left + terms.size[1] - 1}<br>"]
     if terms.window.shape[2] == 1:
         parts.append(_products_table(terms.window[:, :, 0], terms.weights[:, :, 0]))
     else:

@@ -7,8 +7,8 @@ from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QFrame, QHBoxLayout, QLabel, QScrollArea, QSpinBox, QSplitter,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from gui import colormaps
 from gui.docks.arithmetic import arithmetic_html, cell_value
@@ -42,15 +42,17 @@ class ConvDock(LayerDock):
         self.body.addLayout(self._build_switch())
         self.grid = GridView()
         self.grid.tile_clicked.connect(self._on_grid_tile_clicked)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.grid)
         splitter.addWidget(self._build_detail())
         splitter.setChildrenCollapsible(False)
         self.body.addWidget(splitter, 1)
 
     def _build_switch(self) -> QHBoxLayout:
-        self.maps_button = QPushButton("Feature maps")
-        self.kernels_button = QPushButton("Kernels")
+        self.maps_button = QToolButton(text="Feature maps")
+        self.kernels_button = QToolButton(text="Kernels")
+        self.maps_button.setToolTip("What each filter found in the drawing (click one to enlarge it)")
+        self.kernels_button.setToolTip("The learned 3×3 weights of each filter: red adds, blue subtracts")
         self.switch = QButtonGroup(self)
         for index, button in enumerate((self.maps_button, self.kernels_button)):
             button.setCheckable(True)
@@ -80,14 +82,25 @@ class ConvDock(LayerDock):
         self.arithmetic.setWordWrap(True)
         self.arithmetic.setTextFormat(Qt.TextFormat.RichText)
         self.arithmetic.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        row = QHBoxLayout(self.detail)
-        row.setContentsMargins(0, 0, 0, 0)
+        for caption in (self.input_caption, self.large_caption):
+            caption.setWordWrap(True)
+        views = QHBoxLayout()
         for caption, view in ((self.input_caption, self.input_view), (self.large_caption, self.large_view)):
             column = QVBoxLayout()
             column.addWidget(caption)
             column.addWidget(view, 1)
-            row.addLayout(column, 2)
-        row.addWidget(self.arithmetic, 3)
+            views.addLayout(column, 1)
+        # The arithmetic can be long (many input channels); it scrolls rather than squeeze the pictures.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.viewport().setAutoFillBackground(False)
+        self.arithmetic.setAutoFillBackground(False)
+        scroll.setWidget(self.arithmetic)
+        layout = QVBoxLayout(self.detail)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(views, 3)
+        layout.addWidget(scroll, 2)
         self.detail.setVisible(False)
         return self.detail
 
@@ -108,7 +121,12 @@ class ConvDock(LayerDock):
         """Opens map (or kernel) `index` large below the grid; -1 closes it."""
         self.selected = index
         self.grid.select(index)
+        opening = index >= 0 and not self.detail.isVisible()
         self.detail.setVisible(index >= 0)
+        if opening:
+            # The enlarged map is what the user asked to see: give it most of the room.
+            total = max(1, sum(self.splitter.sizes()))
+            self.splitter.setSizes([total // 4, total - total // 4])
         self._paint_detail()
 
     def hover_cell(self, row: int, col: int) -> None:
@@ -149,7 +167,7 @@ class ConvDock(LayerDock):
         channels = 1 if inputs.ndim == 2 else inputs.shape[2]
         shown = inputs if inputs.ndim == 2 else inputs.mean(axis=2)
         self.input_view.set_rgb(colormaps.sequential(shown))
-        self.input_caption.setText("input" if channels == 1 else f"input (mean of {channels} channels)")
+        self.input_caption.setText("input" if channels == 1 else f"input (mean of its {channels} channels)")
 
     def _on_switch_toggled(self, button_id: int, checked: bool) -> None:
         if checked:

@@ -15,6 +15,7 @@ from gui.docks.layer_info import LayerGroup
 from gui.docks.map_views import GridView, ImageView
 from gui.docks.prediction import ProbabilityBars
 
+UNIT_HINT = "Hover a unit to read its value."
 DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
                  | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                  | QDockWidget.DockWidgetFeature.DockWidgetClosable)
@@ -69,8 +70,8 @@ class LayerDock(QDockWidget):
 
     def _set_header(self) -> None:
         self.setWindowTitle(self.group.title)
-        self.header.setText(f"<b>{self.group.title}</b><br><span style='color:#5a6478'>"
-                            f"{self.group.details(self._labels)}</span>")
+        # The title bar already names the layer and its shape; the header says what it does.
+        self.header.setText(f"<span style='color:#5a6478'>{self.group.details(self._labels)}</span>")
 
     def _on_self_visibility_changed(self, visible: bool) -> None:
         if visible and self._dirty:
@@ -124,29 +125,20 @@ class DenseDock(LayerDock):
 
     def __init__(self, group: LayerGroup, labels, parent=None) -> None:
         super().__init__(group, labels, parent)
-        self.strip = ImageView(minimum=40)
-        self.readout = QLabel("Hover a unit to read its value.")
+        self.strip = GridView(gap=0)
+        self.readout = QLabel(UNIT_HINT)
         self.readout.setObjectName("unitReadout")
-        self.strip.pixel_hovered.connect(self._on_strip_pixel_hovered)
+        self.strip.tile_hovered.connect(self._on_strip_tile_hovered)
         self.body.addWidget(self.strip, 1)
         self.body.addWidget(self.readout)
 
-    def columns(self) -> int:
-        return min(32, max(1, self.group.values.size))
-
     def paint_group(self, group: LayerGroup) -> None:
         units = np.asarray(group.values, np.float32).ravel()
-        columns = self.columns()
-        rows = int(np.ceil(units.size / columns))
-        padded = np.full(rows * columns, np.nan, np.float32)
-        padded[:units.size] = units
-        grid = padded.reshape(rows, columns)
-        self.strip.set_rgb(colormaps.paint_gaps(colormaps.sequential(grid), grid))
+        self.strip.set_maps(units.reshape(1, 1, -1))
 
-    def _on_strip_pixel_hovered(self, row: int, col: int) -> None:
-        index = row * self.columns() + col
-        if row < 0 or index >= self.group.values.size:
-            self.readout.setText("Hover a unit to read its value.")
+    def _on_strip_tile_hovered(self, index: int) -> None:
+        if index < 0:
+            self.readout.setText(UNIT_HINT)
             return
         self.readout.setText(f"unit {index}: {float(self.group.values.ravel()[index]):.3f}")
 

@@ -61,16 +61,16 @@ class LayerGroup:
             after = " → ".join(_part_word(part) for part in self.parts[1:]) or _activation_word(config)
             filters = config.get("filters", self.values.shape[-1])
             return (f"{filters} filters {kernel[0]}×{kernel[1]} · stride {_pair(config.get('strides', 1))[0]} · "
-                    f"padding '{config.get('padding', 'valid')}' · {after}")
+                    f"'{config.get('padding', 'valid')}' padding · {after}")
         if self.kind == "pool":
             size = _pair(config.get("pool_size", 2))
-            return (f"{size[0]}×{size[1]} {pool_mode(self)} pooling · stride "
-                    f"{_pair(config.get('strides') or size)[0]} · padding '{config.get('padding', 'valid')}'")
+            return (f"{size[0]}×{size[1]} {pool_mode(self)} pool · stride "
+                    f"{_pair(config.get('strides') or size)[0]} · '{config.get('padding', 'valid')}' padding")
         if self.kind == "dense":
             return f"{self.values.shape[-1]} units · {_activation_word(config)}"
         if self.kind == "output":
             return f"softmax over {len(labels) or self.values.shape[-1]} labels"
-        return "the 28×28 image the network sees: white ink on black"
+        return "what the network sees"
 
 
 def pool_mode(group: LayerGroup) -> str:

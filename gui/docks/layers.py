@@ -17,6 +17,8 @@ from gui.docks.layer_info import LayerGroup, group_layers, signature
 
 DOCK_CLASSES = {"input": InputDock, "pool": PoolDock, "dense": DenseDock, "output": OutputDock}
 DEFAULT_AREA = Qt.DockWidgetArea.BottomDockWidgetArea
+# Relative widths in the default row: feature-map grids need the most room.
+WIDTH_WEIGHTS = {"input": 0.9, "conv": 1.7, "pool": 1.2, "dense": 1.1, "output": 1.1}
 
 
 class LayerDocks(QObject):
@@ -96,6 +98,7 @@ class LayerDocks(QObject):
             if previous is not None:
                 self._window.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
             previous = dock
+        self._size_default(list(self._docks.values()))
 
     # ----- outputs ------------------------------------------------------------------------------------
 
@@ -143,8 +146,18 @@ class LayerDocks(QObject):
                 # Left to right in network order, the way the data flows.
                 self._window.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
             previous = dock
+        if previous is not None:
+            self._size_default([dock for dock in self._docks.values() if not dock.property("layout_restored")])
         self._signature = signature(groups)
         self.docks_rebuilt.emit()
+
+    def _size_default(self, docks: list[LayerDock]) -> None:
+        """Shares the row's width by what each dock shows, and gives the row a third of the window's height."""
+        weights = [WIDTH_WEIGHTS.get(dock.group.kind, 1.0) for dock in docks]
+        width = max(self._window.width(), 800)
+        self._window.resizeDocks(docks, [int(width * weight / sum(weights)) for weight in weights],
+                                 Qt.Orientation.Horizontal)
+        self._window.resizeDocks(docks[:1], [max(260, self._window.height() // 3)], Qt.Orientation.Vertical)
 
     def _make_dock(self, group: LayerGroup, labels: tuple[str, ...], members: int) -> LayerDock:
         if group.kind == "conv":

@@ -154,6 +154,8 @@ class GridView(ImageView):
         self._columns = 1
         self._count = 0
         self._selected_index = -1
+        self._maps: np.ndarray | None = None
+        self._colour, self._limit = "sequential", None
         self.pixel_clicked.connect(lambda row, col: self._emit_tile(self.tile_clicked, row, col))
         self.pixel_hovered.connect(lambda row, col: self._emit_tile(self.tile_hovered, row, col))
 
@@ -161,17 +163,32 @@ class GridView(ImageView):
     def count(self) -> int:
         return self._count
 
-    def set_maps(self, maps: np.ndarray, colour: str = "sequential", *, limit: float | None = None,
-                 columns: int | None = None) -> None:
-        """Shows (H, W, C) maps as one tiled image coloured 'sequential' (>= 0) or 'diverging'."""
+    def set_maps(self, maps: np.ndarray, colour: str = "sequential", *, limit: float | None = None) -> None:
+        """Shows (H, W, C) maps as one tiled image coloured 'sequential' (>= 0) or 'diverging'.
+
+        The number of columns follows the view's shape, so the maps are as large as the dock allows.
+        """
+        self._maps, self._colour, self._limit = maps, colour, limit
+        self._retile()
+
+    def _retile(self) -> None:
+        maps = self._maps
+        if maps is None:
+            return
         height, width, count = maps.shape
-        columns = columns or colormaps.grid_layout(count, aspect=1.6 * height / width)[1]
+        columns = best_columns(count, (height, width), self._gap, (self.width(), self.height()))
         tiled = colormaps.tile(maps, columns, self._gap)
-        colourise = colormaps.sequential if colour == "sequential" else colormaps.diverging
-        rgb = colormaps.paint_gaps(colourise(tiled, limit), tiled)
+        colourise = colormaps.sequential if self._colour == "sequential" else colormaps.diverging
+        rgb = colormaps.paint_gaps(colourise(tiled, self._limit), tiled)
         self._tile, self._columns, self._count = (height, width), columns, count
         self.set_rgb(rgb)
         self.select(self._selected_index if self._selected_index < count else -1)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._maps is not None and best_columns(
+                self._count, self._tile, self._gap, (self.width(), self.height())) != self._columns:
+            self._retile()
 
     def select(self, index: int) -> None:
         """Frames map `index` (-1: none)."""
@@ -198,6 +215,19 @@ class GridView(ImageView):
         index = self.tile_at(row, col)
         if signal is self.tile_hovered or index >= 0:
             signal.emit(index)
+
+
+def best_columns(count: int, tile: tuple[int, int], gap: int, view: tuple[int, int]) -> int:
+    """The number of columns that lets `count` tiles of `tile` (height, width) pixels appear largest in `view`."""
+    if count <= 0 or view[0] <= 0 or view[1] <= 0:
+        return max(1, colormaps.grid_layout(count)[1])
+    best, best_scale = 1, -1.0
+    for columns in range(1, count + 1):
+        rows = -(-count // columns)
+        scale = min(view[0] / (columns * (tile[1] + gap) - gap), view[1] / (rows * (tile[0] + gap) - gap))
+        if scale > best_scale + 1e-9:
+            best, best_scale = columns, scale
+    return best
 
 
 def _text_colour(background: QColor) -> QColor:

@@ -35,7 +35,6 @@ class KernelEditor(QWidget):
         self.preset_box.addItems(list(convolution.PRESETS) + [CUSTOM])
         self.size_box = QSpinBox()
         self.size_box.setRange(convolution.MIN_KERNEL_SIZE, convolution.MAX_KERNEL_SIZE)
-        self.size_box.setSuffix(" × n")
         self.table = QTableWidget()
         self.table.horizontalHeader().setVisible(False)
         self.table.verticalHeader().setVisible(False)
@@ -45,7 +44,7 @@ class KernelEditor(QWidget):
         self._updating = False
         form = QFormLayout()
         form.addRow("Preset", self.preset_box)
-        form.addRow("Size", self.size_box)
+        form.addRow("Size (n × n)", self.size_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
@@ -79,6 +78,8 @@ class KernelEditor(QWidget):
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             rgb = colormaps.diverging(np.array([value]), limit)[0]
             item.setBackground(_qcolor(rgb))
+            # Dark cells (large weights) get white digits, so every number stays readable.
+            item.setForeground(QColor(255, 255, 255) if rgb.astype(int).sum() < 330 else QColor(20, 24, 32))
             self.table.setItem(row, col, item)
         self._updating = False
         self.kernel_changed.emit()
@@ -112,6 +113,9 @@ class PlaygroundDock(QDockWidget):
         self.pool_padding_box = _choice(["valid", "same"])
         self.input_view, self.conv_view, self.pool_view = ImageView(), ImageView(), ImageView()
         self.input_caption, self.conv_caption, self.pool_caption = QLabel(), QLabel(), QLabel()
+        for caption in (self.input_caption, self.conv_caption, self.pool_caption):
+            caption.setWordWrap(True)
+            caption.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.readout = QLabel(HOVER_HINT)
         self.readout.setWordWrap(True)
         self.setWidget(self._build())
@@ -143,6 +147,7 @@ class PlaygroundDock(QDockWidget):
             views.addWidget(caption, 0, column)
             views.addWidget(view, 1, column)
             views.setColumnStretch(column, 1)
+            views.setColumnMinimumWidth(column, 120)
         views.addWidget(self.readout, 2, 0, 1, 3)
         views.setRowStretch(1, 1)
         body = QWidget()
