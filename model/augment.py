@@ -14,7 +14,7 @@ _CENTER = (_SIZE - 1) / 2.0
 
 
 def augment_batch(images, *, shift: float = 2.0, rotation_degrees: float = 10.0, shear: float = 0.2,
-                  scale: float = 0.1, stroke_probability: float = 0.5):
+                  scale: float = 0.1, stroke_probability: float = 0.5, probability: float = 1.0):
     """Returns a randomly varied copy of a batch of 28x28 images.
 
     Args:
@@ -24,6 +24,8 @@ def augment_batch(images, *, shift: float = 2.0, rotation_degrees: float = 10.0,
         shear: largest horizontal shear factor either way (slanted handwriting).
         scale: largest relative change of size either way.
         stroke_probability: chance that an image's strokes are made thinner or thicker.
+        probability: chance that an image is moved, turned, slanted and scaled at all; the rest keep
+            MNIST's framing, which speeds up learning in short recipes.
 
     Returns:
         A float32 tensor of the same shape, each image's peak brought back to 1.
@@ -32,7 +34,8 @@ def augment_batch(images, *, shift: float = 2.0, rotation_degrees: float = 10.0,
 
     images = tf.convert_to_tensor(images, tf.float32)
     images = vary_stroke_width(images, probability=stroke_probability)
-    images = random_affine(images, shift=shift, rotation_degrees=rotation_degrees, shear=shear, scale=scale)
+    images = random_affine(images, shift=shift, rotation_degrees=rotation_degrees, shear=shear, scale=scale,
+                           probability=probability)
     peak = tf.reduce_max(images, axis=[1, 2, 3], keepdims=True)
     return tf.math.divide_no_nan(images, peak)
 
@@ -61,14 +64,16 @@ def vary_stroke_width(images, *, probability: float = 0.5):
     return tf.nn.avg_pool2d(chosen, 2, 2, "VALID")
 
 
-def random_affine(images, *, shift: float, rotation_degrees: float, shear: float, scale: float):
-    """Applies a random rotation, shear, scale and shift about the image centre to each image."""
+def random_affine(images, *, shift: float, rotation_degrees: float, shear: float, scale: float,
+                  probability: float = 1.0):
+    """Applies a random rotation, shear, scale and shift about the image centre to a share of the images."""
     import tensorflow as tf
 
     batch = tf.shape(images)[0]
+    chosen = tf.cast(tf.random.uniform((batch,)) < probability, tf.float32)
 
     def uniform(limit):
-        return tf.random.uniform((batch,), -limit, limit)
+        return tf.random.uniform((batch,), -limit, limit) * chosen
 
     angle = uniform(rotation_degrees * math.pi / 180.0)
     slant = uniform(shear)

@@ -126,3 +126,17 @@ def _build_marker_model():
     from model.architecture import build_model
 
     return build_model(SMALL, 3)
+
+
+def test_augmentation_thins_and_thickens_strokes_and_keeps_images_whole():
+    from model.augment import augment_batch, random_affine, vary_stroke_width
+
+    x = np.repeat(bars_data(train=1).x_train, 64, axis=0)[..., None]
+    ink = np.asarray(vary_stroke_width(x, probability=1.0)).sum(axis=(1, 2, 3))
+    original = x[0].sum()
+    assert ink.min() < 0.9 * original and ink.max() > 1.1 * original
+    unchanged = np.asarray(random_affine(x, shift=0.0, rotation_degrees=0.0, shear=0.0, scale=0.0))
+    np.testing.assert_allclose(unchanged, x, atol=1e-5)
+    varied = np.asarray(augment_batch(x, **RECIPES["best"].augmentation))
+    assert varied.shape == x.shape and np.allclose(varied.max(axis=(1, 2, 3)), 1.0, atol=1e-5)
+    assert len({round(float(value), 2) for value in varied.sum(axis=(1, 2, 3))}) > 10
