@@ -84,7 +84,7 @@ class SampleListModel(QAbstractListModel):
             return None
         sample = self._samples[index.row()]
         if role == Qt.ItemDataRole.DecorationRole:
-            return self.thumbnails.get(sample.path)
+            return self.thumbnails.get(sample.file)
         if role == Qt.ItemDataRole.DisplayRole:
             return sample.label if self.show_labels else None
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -44,16 +44,20 @@ class Sample:
     Attributes:
         id: unique name, also the file stem.
         label: the folder it lives in.
-        path: its PNG.
+        file: its PNG, as a string (a listing of thousands stays cheap); `path` gives it as a Path.
     """
 
     id: str
     label: str
-    path: Path
+    file: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
     @property
     def strokes_path(self) -> Path:
-        return self.path.with_suffix(".json")
+        return Path(self.file[:-4] + ".json")
 
 
 @dataclass(frozen=True)
@@ -167,17 +171,19 @@ class SampleStore:
         """Returns the samples of `label` (or of every label), oldest first."""
         result = []
         for name in [label] if label is not None else self.labels():
-            folder = self.root / name
-            if not folder.is_dir():
-                continue
-            for entry in os.scandir(folder):
-                if entry.name.endswith(".png") and not entry.name.startswith("."):
-                    result.append(Sample(entry.name[:-4], name, Path(entry.path)))
+            result.extend(Sample(entry.name[:-4], name, entry.path) for entry in self._pngs(name))
         return sorted(result, key=lambda sample: (sample.label, sample.id))
 
     def counts(self) -> dict[str, int]:
         """Returns {label: number of samples} for every label folder."""
-        return {label: len(self.samples(label)) for label in self.labels()}
+        return {label: sum(1 for _ in self._pngs(label)) for label in self.labels()}
+
+    def _pngs(self, label: str):
+        try:
+            entries = list(os.scandir(self.root / label))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return [entry for entry in entries if entry.name.endswith(".png") and not entry.name.startswith(".")]
 
     def find(self, sample_id: str) -> Sample:
         """Returns the sample with this id.
@@ -188,7 +194,7 @@ class SampleStore:
         for label in self.labels():
             path = self.root / label / f"{sample_id}.png"
             if path.exists():
-                return Sample(sample_id, label, path)
+                return Sample(sample_id, label, str(path))
         raise KeyError(f"No sample {sample_id!r} in task {self.task_name!r} ({self.root}).")
 
     def strokes(self, sample_id: str) -> list[Stroke]:
@@ -265,7 +271,7 @@ class SampleStore:
         if removed.trash_json.exists():
             os.replace(removed.trash_json, folder / removed.trash_json.name)
         os.replace(removed.trash_png, folder / removed.trash_png.name)
-        return Sample(removed.id, removed.label, folder / removed.trash_png.name)
+        return Sample(removed.id, removed.label, str(folder / removed.trash_png.name))
 
     def relabel(self, sample_id: str, new_label: str) -> Sample:
         """Moves a sample to another label's folder and returns it."""
@@ -280,7 +286,7 @@ class SampleStore:
         storage.atomic_write_text(folder / sample.strokes_path.name, json.dumps(record) + "\n")
         os.replace(sample.path, folder / sample.path.name)
         sample.strokes_path.unlink(missing_ok=True)
-        return Sample(sample_id, new_label, folder / sample.path.name)
+        return Sample(sample_id, new_label, str(folder / sample.path.name))
 
     def rename_label(self, old: str, new: str) -> None:
         """Renames a label folder (one atomic rename) and rewrites its records' "word"."""
@@ -352,7 +358,7 @@ class SampleStore:
         for sample in self.samples():
             if sample.label not in index:
                 continue
-            stat = sample.path.stat()
+            stat = os.stat(sample.file)
             key = (stat.st_size, stat.st_mtime_ns)
             cached = cache.get(f"{sample.label}/{sample.id}")
             array = cached[1] if cached is not None and cached[0] == key else _preprocess_file(sample.path)
