@@ -40,6 +40,11 @@ class ImageView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_image(self, image: QImage) -> None:
+        # drawImage converts anything else to 32-bit on every paint; convert once instead.
+        if not image.isNull() and image.format() not in (QImage.Format.Format_RGB32,
+                                                           QImage.Format.Format_ARGB32_Premultiplied):
+            image = image.convertToFormat(QImage.Format.Format_RGB32 if not image.hasAlphaChannel()
+                                          else QImage.Format.Format_ARGB32_Premultiplied)
         self._image = image
         self.update()
 

@@ -76,7 +76,7 @@ class KernelEditor(QWidget):
         for (row, col), value in np.ndenumerate(kernel):
             item = QTableWidgetItem(_format(value))
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-            rgb = colormaps.diverging(np.array([value]), limit)[0]
+            rgb = colormaps.diverging(np.array([value]), limit)[0, :3]
             item.setBackground(_qcolor(rgb))
             # Dark cells (large weights) get white digits, so every number stays readable.
             item.setForeground(QColor(255, 255, 255) if rgb.astype(int).sum() < 330 else QColor(20, 24, 32))

@@ -297,3 +297,21 @@ def test_why_this_label_lays_a_heat_map_over_the_drawing(qtbot, saved_shapes_mod
     why.toggle.setChecked(False)
     assert window.canvas._overlay is None
     window.close()
+
+
+def test_docks_follow_the_network_in_training_after_each_epoch(qtbot, saved_shapes_model):
+    window = _open_window(qtbot)
+    with qtbot.waitSignal(window.session.prediction_ready, timeout=30000,
+                          check_params_cb=lambda prediction: prediction is not None):
+        _draw_stroke(window)
+    docks = window.layer_docks
+    qtbot.waitUntil(lambda: len(docks.docks()) == 7)
+    conv1 = docks.dock("conv1")
+    conv1.kernels_button.click()
+    before = conv1.grid.image().copy()
+    # What the training thread hands over after an epoch: the network in training run on the drawing.
+    in_training = _predictor(seed=11)
+    window.session.training_epoch_ended.emit(in_training.run(window.session.current_input()))
+    assert conv1.grid.image() != before
+    np.testing.assert_array_equal(docks.weights("conv1")[0], in_training.layer_weights("conv1")[0])
+    window.close()
