@@ -285,7 +285,7 @@ def _ink_level(crop: np.ndarray, levels: _InkLevels) -> float:
     if total <= 0:
         return 1.0
     index = int(np.searchsorted(np.cumsum(histogram), 0.9 * total))
-    return float(np.clip((index / 255.0 - levels.floor) / (levels.peak - levels.floor), 0.0, 1.0))
+    return min(max((index / 255.0 - levels.floor) / (levels.peak - levels.floor), 0.0), 1.0)
 
 
 def _stroke_width(crop: np.ndarray) -> float:
@@ -389,8 +389,8 @@ def _frame(work: np.ndarray) -> np.ndarray:
     # Output pixel i averages work pixels 4i..4i+3, so output coordinate c is work's 4c + 1.5.
     middle = MASS_CENTRE * _WORK_SCALE + (_WORK_SCALE - 1) / 2
     # Keep the whole drawing inside the frame even when its mass sits far to one side.
-    left = int(np.clip(round(middle - center_x), 0, size - width))
-    top = int(np.clip(round(middle - center_y), 0, size - height))
+    left = min(max(round(middle - center_x), 0), size - width)
+    top = min(max(round(middle - center_y), 0), size - height)
     canvas = np.zeros((size, size), np.float32)
     canvas[top:top + height, left:left + width] = crop
     placed = _reduce(canvas, _WORK_SCALE)

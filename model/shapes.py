@@ -150,10 +150,12 @@ def _circle(rng: np.random.Generator) -> list[np.ndarray]:
     aspect = rng.uniform(0.9, 1.0) if rng.random() < 0.5 else rng.uniform(0.6, 0.9)
     loops = rng.uniform(1.5, 2.3) if rng.random() < 0.15 else 1.0
     # Negative: the pen stops short of the start; positive: it runs past it.
-    sweep = 2 * np.pi * loops + rng.uniform(-0.5, 0.6)
-    t = np.linspace(0, sweep, max(24, int(sweep / (2 * np.pi) * 160)))
+    sweep = 2 * np.pi * loops + (rng.uniform(-1.0, 0.7) if rng.random() < 0.3 else rng.uniform(-0.4, 0.5))
+    t = np.linspace(0, sweep, max(24, int(sweep / (2 * np.pi) * 110)))
     progress = t / sweep
     radius = 1.0 + rng.uniform(-0.14, 0.14) * progress  # ends that miss each other, spirals
+    if rng.random() < 0.5:
+        radius += _lumps(t, rng)
     for harmonic in (2, 3, 4):
         radius += rng.uniform(0, 0.07 / harmonic) * np.cos(harmonic * t + rng.uniform(0, 2 * np.pi))
     angle = rng.uniform(0, 2 * np.pi) + rng.choice([-1, 1]) * t
@@ -167,11 +169,20 @@ def _circle(rng: np.random.Generator) -> list[np.ndarray]:
     return [points]
 
 
+def _lumps(t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Radius offsets of a circle drawn through a few uneven points: flat stretches and soft bumps."""
+    count = int(rng.integers(5, 11))
+    anchors = np.linspace(0, 2 * np.pi, count + 1)[:-1] + rng.uniform(-0.2, 0.2, count)
+    offsets = rng.normal(0, rng.uniform(0.03, 0.08), count)
+    order = np.argsort(anchors % (2 * np.pi))
+    return np.interp(t % (2 * np.pi), anchors[order] % (2 * np.pi), offsets[order], period=2 * np.pi)
+
+
 def _square(rng: np.random.Generator) -> list[np.ndarray]:
     aspect = float(np.exp(rng.uniform(-0.32, 0.32)))
     half = np.array([0.5 * aspect, 0.5])
     corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * half + rng.normal(0, 0.025, (4, 2))
-    tilt = np.clip(rng.normal(0, np.radians(7)), -np.radians(22), np.radians(22))
+    tilt = min(max(rng.normal(0, np.radians(7)), -np.radians(22)), np.radians(22))
     return _polygon(_rotate(corners, tilt), rng)
 
 
@@ -202,7 +213,9 @@ def _triangle(rng: np.random.Generator) -> list[np.ndarray]:
 def _polygon(corners: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
     """Traces a polygon as a person would: one stroke round, or its sides as separate strokes."""
     count = len(corners)
-    sides = [_side(corners[i], corners[(i + 1) % count], rng) for i in range(count)]
+    bulge = rng.uniform(0.02, 0.08) if rng.random() < 0.3 else 0.0  # sides curving outward
+    centre = corners.mean(axis=0)
+    sides = [_side(corners[i], corners[(i + 1) % count], centre, bulge, rng) for i in range(count)]
     mode = rng.random()
     if mode < 0.3:  # each side its own stroke, any order and direction, crossing or short at corners
         strokes = [_extend(side, rng.uniform(-0.06, 0.14), rng.uniform(-0.06, 0.14)) for side in sides]
@@ -222,12 +235,16 @@ def _polygon(corners: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
     return [closed]
 
 
-def _side(start: np.ndarray, end: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A side as a slightly bowed line, sampled every `_STEP`."""
+def _side(
+    start: np.ndarray, end: np.ndarray, centre: np.ndarray, bulge: float, rng: np.random.Generator
+) -> np.ndarray:
+    """A side as a slightly bowed line (outward by `bulge` of its length, plus chance), every `_STEP`."""
     length = float(np.linalg.norm(end - start))
     t = np.linspace(0, 1, max(3, int(length / _STEP)))[:, None]
     normal = np.array([-(end - start)[1], (end - start)[0]]) / max(length, 1e-9)
-    bow = rng.normal(0, 0.025) * length * np.sin(np.pi * t)
+    if normal @ ((start + end) / 2 - centre) < 0:
+        normal = -normal
+    bow = (bulge + rng.normal(0, 0.025)) * length * np.sin(np.pi * t)
     return start + (end - start) * t + bow * normal
 
 
@@ -235,7 +252,7 @@ def _round_corners(loop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Smooths a closed loop with a circular Gaussian, from sharp corners to well rounded ones."""
     if rng.random() < 0.45:
         return loop
-    sigma = rng.uniform(0.01, 0.08) / _STEP
+    sigma = (0.01 + 0.08 * rng.random() ** 2) / _STEP  # mostly slight, now and then well rounded
     radius = int(3 * sigma)
     kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
     kernel /= kernel.sum()
@@ -266,13 +283,19 @@ def _wobble(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Adds a hand's slow drift and tremor across the path."""
     count = len(path)
     amplitude = float(np.exp(rng.uniform(np.log(0.002), np.log(0.025))))
-    window = int(rng.integers(8, 40))
-    noise = rng.normal(0, 1, (count + window, 2))
-    kernel = np.hanning(window + 2)[1:-1]
-    drift = np.stack([np.convolve(noise[:, k], kernel, mode="valid")[:count] for k in range(2)], axis=1)
+    # A few slow waves in random directions: smooth drift, far cheaper than filtering noise.
+    periods = rng.uniform(12, 200, 4)
+    phases = rng.uniform(0, 2 * np.pi, 4)
+    waves = np.sin(np.arange(count)[:, None] * (2 * np.pi / periods) + phases)
+    drift = waves @ rng.normal(0, 1, (4, 2))
     drift *= amplitude / max(float(drift.std()), 1e-9)
-    tremor = rng.normal(0, amplitude * rng.uniform(0, 0.3), (count, 2))
-    return path + drift + tremor
+    # An unsteady hand: random offsets every few samples, joined by straight bits (jagged edges).
+    spacing = int(rng.integers(3, 16))
+    knots = np.arange(0, count + spacing, spacing)
+    jag = rng.normal(0, amplitude * rng.uniform(0, 0.8), (len(knots), 2))
+    samples = np.arange(count)
+    jitter = np.stack([np.interp(samples, knots, jag[:, k]) for k in range(2)], axis=1)
+    return path + drift + jitter
 
 
 def _timed(paths: list[np.ndarray], pen: float, rng: np.random.Generator) -> list[Stroke]:

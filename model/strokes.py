@@ -108,9 +108,10 @@ def render_strokes(
     for stroke in strokes:
         if len(stroke.points) == 0:
             continue
-        xy = _thin_out((stroke.points[:, :2] + np.asarray(offset, np.float32)) * scale)
         color = background if stroke.eraser else ink
         thickness = max(1, int(round(stroke.width * scale)))
+        # Thick pens hide detail finer than a quarter of their width, so fewer points suffice.
+        xy = _thin_out((stroke.points[:, :2] + np.asarray(offset, np.float32)) * scale, max(0.75, thickness / 4))
         fixed = np.round(xy * factor).astype(np.int32)
         if len(fixed) == 1:
             center = (int(fixed[0, 0]), int(fixed[0, 1]))
@@ -123,9 +124,9 @@ def render_strokes(
     return image
 
 
-def _thin_out(xy: np.ndarray, spacing: float = 0.75) -> np.ndarray:
-    """Drops points closer than `spacing` px to the last kept one: invisible, and thick antialiased
-    polylines cost OpenCV time per segment."""
+def _thin_out(xy: np.ndarray, spacing: float) -> np.ndarray:
+    """Keeps about one point per `spacing` px of path: invisible, and OpenCV draws thick antialiased
+    polylines segment by segment."""
     if len(xy) < 3:
         return xy
     steps = np.linalg.norm(np.diff(xy, axis=0), axis=1)
