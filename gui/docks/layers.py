@@ -8,6 +8,8 @@ added through `MainWindow.add_dock`, so the View menu lists it and the saved lay
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 
@@ -61,11 +63,14 @@ class LayerDocks(QObject):
         self._member = member
 
     def show_prediction(self, prediction, image28: np.ndarray | None = None) -> None:
-        """Shows a `model.inference.Prediction` in the docks (None: keep the last one).
+        """Shows a `model.inference.Prediction` in the docks (None, for an empty canvas, blanks them).
 
         Predictions made by the network in training (after each epoch) carry that network as their
         `source`, so kernels and the hover arithmetic follow the weights as they learn.
         """
+        if prediction is None:
+            self._blank()
+            return
         if getattr(prediction, "layers", None) is None:
             return
         self._member = getattr(prediction, "member", self._member)
@@ -75,6 +80,14 @@ class LayerDocks(QObject):
             self._rebuild(groups)
         for group in groups:
             self._docks[group.name].set_group(group)
+
+    def _blank(self) -> None:
+        """An empty canvas: every dock keeps its layout but shows nothing, rather than an old drawing."""
+        for dock in self._docks.values():
+            group = dock.group
+            inputs = None if group.input_values is None else np.zeros_like(group.input_values)
+            dock.set_group(replace(group, values=np.zeros_like(group.values), raw=np.zeros_like(group.raw),
+                                   input_values=inputs))
 
     def clear(self) -> None:
         """Removes every layer dock (the model went away)."""

@@ -94,6 +94,13 @@ def test_docks_follow_each_prediction(shown, predictor):
     assert docks.docks()[0] is docks.dock("input")  # same docks reused, not rebuilt
 
 
+def test_an_empty_canvas_blanks_the_docks(shown):
+    window, docks = shown
+    docks.show_prediction(None)
+    assert len(docks.docks()) == 7
+    assert not docks.dock("conv1").group.values.any() and not docks.dock("output").group.values.any()
+
+
 def test_hidden_dock_paints_when_shown_again(shown, predictor):
     window, docks = shown
     conv2 = docks.dock("conv2")
