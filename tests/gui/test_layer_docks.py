@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from gui.docks.conv_dock import ConvDock
 from gui.docks.layers import LayerDocks
@@ -53,6 +54,13 @@ def _predictor(architecture=SMALL, labels=("circle", "square", "triangle"), seed
 @pytest.fixture(scope="module")
 def predictor():
     return _predictor()
+
+
+def _hover(widget, position: QPointF) -> None:
+    """Sends the mouse-move event a pointer resting over `position` gives (QTest.mouseMove does not offscreen)."""
+    event = QMouseEvent(QEvent.Type.MouseMove, position, widget.mapToGlobal(position), Qt.MouseButton.NoButton,
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
 
 
 def _drawing(x=14):
@@ -128,8 +136,12 @@ def test_hover_arithmetic_equals_the_cell(qtbot, shown, predictor, layer):
                      pos=QPoint(int(target.x() + (rect.x() + 1.5) * scale), int(target.y() + (rect.y() + 1.5) * scale)))
     assert dock.selected == channel and dock.detail.isVisible()
     height, width = values[layer].shape[:2]
+    qtbot.waitUntil(lambda: dock.large_view.cell_size() > 0)
     for row, col in [(0, 0), (height // 2, width // 2), (height - 1, width - 1)]:
-        dock.hover_cell(row, col)
+        # Move the mouse over the cell of the enlarged map, as a user would.
+        view = dock.large_view
+        target, cell = view.target_rect(), view.cell_size()
+        _hover(view, QPointF(target.x() + (col + 0.5) * cell, target.y() + (row + 0.5) * cell))
         assert dock.last_value == pytest.approx(float(values[layer][row, col, channel]), abs=1e-4)
         assert f"= <b>{dock.last_value:.3f}</b>" in dock.arithmetic.text()
         assert dock.input_view._outline.width() == 3
