@@ -79,7 +79,9 @@ def preprocess(image: np.ndarray, *, ink: str = "auto") -> np.ndarray | None:
     if box is None:
         return None
     top, bottom, left, right = box
-    crop = _crop_strength(gray[top:bottom, left:right], levels)
+    # On a tiny image a stroke of a few pixels is a whole drawing.
+    min_ink = min(_MIN_INK_PIXELS, 0.01 * gray.size)
+    crop = _crop_strength(gray[top:bottom, left:right], levels, min_ink)
     if crop is None:
         return None
     work, work_width = _to_work_scale(crop, _stroke_width(crop))
@@ -260,7 +262,7 @@ def _drawing_box(gray: np.ndarray, levels: _InkLevels) -> tuple[int, int, int, i
     return top + y, top + y + h, left + x, left + x + w
 
 
-def _crop_strength(crop: np.ndarray, levels: _InkLevels) -> np.ndarray | None:
+def _crop_strength(crop: np.ndarray, levels: _InkLevels, min_ink: float) -> np.ndarray | None:
     """Ink strength of the crop, at most about `_MID_SIZE` px, scaled so the drawing's own ink is 1.
 
     Returns:
@@ -269,7 +271,7 @@ def _crop_strength(crop: np.ndarray, levels: _InkLevels) -> np.ndarray | None:
     level = _ink_level(crop, levels)
     factor = max(1, max(crop.shape) // _MID_SIZE)
     strength = _strength(_reduce(crop, factor, paper=255 if levels.dark else 0), levels)
-    if float(strength.sum()) * factor * factor * (levels.peak - levels.floor) < _MIN_INK_PIXELS:
+    if float(strength.sum()) * factor * factor * (levels.peak - levels.floor) < min_ink:
         return None
     # Faint pencil beside one dark speck: its own ink, not the speck, sets full strength.
     return _unit(strength * (1.0 / max(level, 1e-3))) if level < 1.0 else strength

@@ -226,3 +226,12 @@ def test_load_image_reads_files_and_names_bad_ones(tmp_path):
         load_image(broken)
     with pytest.raises(FileNotFoundError):
         load_image(tmp_path / "missing.png")
+
+
+def test_a_short_stroke_on_a_ten_pixel_image_is_a_drawing():
+    image = np.full((10, 10), 255, np.uint8)
+    image[5, 3:7] = 0
+    result = preprocess(image)
+    assert result is not None
+    height, width = _ink_box(result)
+    assert width >= 19 and height <= 4  # a horizontal line, scaled up to the box
