@@ -9,6 +9,7 @@ import numpy as np
 from model.convolution import WeightedSum
 
 MAX_CHANNEL_ROWS = 6
+POSITIVE, NEGATIVE = "#b2182b", "#2166ac"  # the ends of the kernels' diverging colour map
 
 
 def arithmetic_html(terms: WeightedSum, cell: tuple[int, int], channel: int, layer_value: float | None, *,
@@ -57,11 +58,14 @@ def cell_value(terms: WeightedSum, batch_norm: tuple[float, float] | None, relu_
 
 
 def _products_table(window: np.ndarray, weights: np.ndarray) -> str:
+    """One cell per kernel position: input × weight, the weight red when it adds and blue when it subtracts."""
     rows = []
     for inputs, kernel in zip(window, weights):
-        cells = "".join(f"<td align='right'>{x:.2f}×{w:+.2f}</td>" for x, w in zip(inputs, kernel))
+        cells = "".join(f"<td align='right'>{x:.2f}<span style='color:#8a93a3'> × </span>"
+                        f"<span style='color:{POSITIVE if w >= 0 else NEGATIVE}'>{w:+.2f}</span></td>"
+                        for x, w in zip(inputs, kernel))
         rows.append(f"<tr>{cells}</tr>")
-    return ("<table cellspacing='0' cellpadding='2' style='font-family:monospace'>" + "".join(rows) +
+    return ("<table cellspacing='0' cellpadding='3' style='font-family:monospace'>" + "".join(rows) +
             "</table>")
 
 

@@ -98,8 +98,8 @@ class ConvDock(LayerDock):
         scroll.setWidget(self.arithmetic)
         layout = QVBoxLayout(self.detail)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(views, 3)
-        layout.addWidget(scroll, 2)
+        layout.addLayout(views, 1)
+        layout.addWidget(scroll, 1)
         self.detail.setVisible(False)
         return self.detail
 
@@ -150,9 +150,11 @@ class ConvDock(LayerDock):
             self.large_caption.setText(f"kernel of map {self.selected}")
         else:
             values = self.group.values[:, :, self.selected]
-            self.large_view.set_rgb(colormaps.sequential(values, float(self.group.values.max())))
+            # Scaled to its own peak: a map that fires weakly still shows where it fires.
+            self.large_view.set_rgb(colormaps.sequential(values))
             self.large_view.set_numbers(None)
-            self.large_caption.setText(f"map {self.selected} · {values.shape[0]}×{values.shape[1]}")
+            self.large_caption.setText(f"map {self.selected} · {values.shape[0]}×{values.shape[1]} · "
+                                       f"peak {float(values.max()):.2f}")
         self._paint_input()
         self.large_view.set_outline(None)
         self.input_view.set_outline(None)
