@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -100,6 +101,8 @@ def make_dataset(num_per_label: int, seed: int = 0, *, workers: int | None = Non
     chunks = [(seed, start, min(start + _CHUNK, count)) for start in range(0, count, _CHUNK)]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if count >= _POOL_MINIMUM else 1
+    if getattr(sys, "frozen", False):
+        workers = 1  # a frozen app's spawned children would start the app again, not a worker
     parts = _run_chunks(chunks, workers)
     x = np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.float32)
     return x, y
