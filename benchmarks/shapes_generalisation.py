@@ -120,6 +120,9 @@ def simulate(label: str, rng: np.random.Generator) -> np.ndarray:
     """One people-like drawing of `label`, rendered on an unusual canvas, as the image a user gives."""
     targets = {"circle": circle_targets, "square": square_targets, "triangle": triangle_targets}[label](rng)
     paths = [hand_path(t, rng) for t in targets]
+    if rng.random() < 0.3:  # a mouse reporting every few steps only: polygonal curves
+        every = int(rng.integers(3, 12))
+        paths = [np.concatenate([path[::every], path[-1:]]) for path in paths]
     kind = rng.random()
     if kind < 0.25:
         width, height = (int(v) for v in rng.integers(56, 150, 2))

@@ -49,6 +49,11 @@ def generate_drawing(label: str, rng: np.random.Generator) -> tuple[list[Stroke]
         raise ValueError(f"Unknown shape {label!r}; expected one of {', '.join(SHAPE_LABELS)}.")
     width, height = _canvas_size(rng)
     paths = [_wobble(path, rng) for path in _SHAPES[label](rng)]
+    if rng.random() < 0.35:
+        # A quick hand and a slow event loop: the canvas records a point only every few pixels,
+        # so curves come out as polygons and corners get cut.
+        spacing = rng.uniform(0.04, 0.18)
+        paths = [_sparse(path, spacing) for path in paths]
     points = np.concatenate(paths)
     low, high = points.min(axis=0), points.max(axis=0)
     extent = float((high - low).max())
@@ -299,6 +304,14 @@ def _wobble(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     samples = np.arange(count)
     jitter = np.stack([np.interp(samples, knots, jag[:, k]) for k in range(2)], axis=1)
     return path + drift + jitter
+
+
+def _sparse(path: np.ndarray, spacing: float) -> np.ndarray:
+    """Keeps about one point per `spacing` of path length, always both ends."""
+    travelled = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+    keep = np.flatnonzero(np.diff(np.floor(travelled / spacing), prepend=-1.0) > 0)
+    keep = np.union1d(keep, [len(path) - 1])
+    return path[keep] if len(keep) >= 2 else path[[0, -1]]
 
 
 def _timed(paths: list[np.ndarray], pen: float, rng: np.random.Generator) -> list[Stroke]:
