@@ -193,6 +193,8 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     report(TrainingProgress("saving", recipe.members, recipe.members, epochs, epochs,
                             elapsed_s=time.monotonic() - started, eta_s=0.0))
     final = members[0] if len(members) == 1 else assemble_ensemble(members)
+    sample = np.random.default_rng(seed).permutation(len(data.x_train))[:5000]
+    recalibrate_batch_norm(final, data.x_train[np.sort(sample)])
     metrics = evaluate(final, data.x_val, data.y_val)
     metrics.update(validation=data.validation, epochs=epochs, train_seconds=round(time.monotonic() - started, 1),
                    train_samples=int(len(data.y_train)))
@@ -325,3 +327,36 @@ def make_callback(tracker: _Tracker, should_stop: Callable | None, on_epoch: Cal
                 on_epoch(self.model, epoch)
 
     return _ProgressCallback()
+
+
+
+def recalibrate_batch_norm(keras_model, x, samples: int = 5000, batch_size: int = 500) -> None:
+    """Sets every batch-normalisation layer's statistics to those of clean (unaugmented) images.
+
+    The moving averages of training follow the last augmented batches; the app classifies
+    preprocessed drawings, which look like clean data. Layers are set in order, so each sees inputs
+    already normalised by the recalibrated layers before it. Fine-tuning should call this too.
+
+    Args:
+        keras_model: a single CNN or an ensemble (every member is recalibrated).
+        x: (N, 28, 28) float images from the training data.
+        samples: how many of them to use.
+    """
+    import keras
+
+    images = np.asarray(x[:samples], np.float32)[..., None]
+    for network in _networks(keras_model):
+        for layer in network.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                probe = keras.Model(network.input, layer.input)
+                values = np.concatenate([np.asarray(probe(images[start:start + batch_size], training=False))
+                                         for start in range(0, len(images), batch_size)])
+                axes = tuple(range(values.ndim - 1))
+                layer.moving_mean.assign(values.mean(axis=axes))
+                layer.moving_variance.assign(values.var(axis=axes))
+
+
+def _networks(keras_model) -> list:
+    from model.inference import member_models
+
+    return member_models(keras_model)
