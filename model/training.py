@@ -18,32 +18,8 @@ import numpy as np
 from model import checkpoints
 from model.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (part of this module's API)
 from model.recipes import Recipe, get_recipe
-
-PROGRESS_INTERVAL_S = 0.25
+from model.training_progress import ProgressTracker, TrainingProgress, make_callback  # noqa: F401  (API)
 SHAPES_VALIDATION_PER_LABEL = 150
-
-
-@dataclass
-class TrainingProgress:
-    """One progress report. `member` and `epoch` are 1-based for display; `batch` counts within the epoch."""
-
-    phase: str  # "loading", "training", "saving"
-    member: int = 0
-    members: int = 1
-    epoch: int = 0
-    epochs: int = 0
-    batch: int = 0
-    batches: int = 0
-    logs: dict = field(default_factory=dict)
-    elapsed_s: float = 0.0
-    eta_s: float | None = None
-
-    @property
-    def fraction(self) -> float:
-        """How much of the whole training is done, in [0, 1]."""
-        total = max(1, self.members * self.epochs * max(1, self.batches))
-        done = ((max(self.member, 1) - 1) * self.epochs + max(self.epoch, 1) - 1) * self.batches + self.batch
-        return min(1.0, done / total) if self.phase == "training" else float(self.phase == "saving")
 
 
 @dataclass
@@ -183,7 +159,7 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     report(TrainingProgress("loading", members=recipe.members, epochs=epochs))
     data = data or load_task_data(task, recipe, mnist_path, seed)
     state = _starting_state(task, recipe, epochs, resume)
-    tracker = _Tracker(report, started, recipe.members, epochs, _batches(len(data.y_train), recipe.batch_size), state)
+    tracker = ProgressTracker(report, started, recipe.members, epochs, _batches(len(data.y_train), recipe.batch_size), state)
     members = []
     for index in range(recipe.members):
         keras_model, cancelled = _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed)
@@ -267,66 +243,6 @@ def _batches(count: int, batch_size: int) -> int:
     return max(1, -(-count // batch_size))
 
 
-class _Tracker:
-    """Turns Keras' batch and epoch events into throttled `TrainingProgress` reports with an ETA."""
-
-    def __init__(self, report, started, members, epochs, batches, state):
-        self.report, self.started, self.members, self.epochs, self.batches = report, started, members, epochs, batches
-        self.total = members * epochs * batches
-        self.done_before = (state.member * epochs + state.epoch) * batches
-        self.done = self.done_before
-        self.member, self.epoch, self.last_report, self.session_start = 0, 0, 0.0, None
-
-    def start_member(self, member: int, initial_epoch: int) -> None:
-        self.member, self.epoch = member, initial_epoch
-        self.done = (member * self.epochs + initial_epoch) * self.batches
-
-    def batch(self, batch: int, logs: dict, force: bool = False) -> None:
-        now = time.monotonic()
-        self.session_start = self.session_start or now
-        self.done = (self.member * self.epochs + self.epoch) * self.batches + batch + 1
-        if force or now - self.last_report >= PROGRESS_INTERVAL_S:
-            self.last_report = now
-            self._send(batch + 1, logs, now)
-
-    def epoch_done(self, epoch: int, logs: dict) -> None:
-        self.epoch = epoch
-        self.done = (self.member * self.epochs + epoch + 1) * self.batches
-        self._send(self.batches, logs, time.monotonic())
-        self.epoch = epoch + 1
-
-    def _send(self, batch: int, logs: dict, now: float) -> None:
-        elapsed = now - self.started
-        done_here = self.done - self.done_before
-        spent = now - (self.session_start or now)
-        eta = (self.total - self.done) * spent / done_here if done_here > 0 and spent > 0 else None
-        clean = {key: round(float(value), 5) for key, value in (logs or {}).items() if np.ndim(value) == 0}
-        self.report(TrainingProgress("training", self.member + 1, self.members, self.epoch + 1, self.epochs,
-                                     batch, self.batches, clean, elapsed, eta))
-
-
-def make_callback(tracker: _Tracker, should_stop: Callable | None, on_epoch: Callable | None = None):
-    """Returns a Keras callback that reports progress, cancels within a batch and checkpoints per epoch."""
-    import keras
-
-    class _ProgressCallback(keras.callbacks.Callback):
-        cancelled = False
-
-        def on_train_batch_end(self, batch, logs=None):
-            if should_stop is not None and should_stop():
-                self.cancelled = True
-                self.model.stop_training = True
-                return
-            tracker.batch(batch, logs or {})
-
-        def on_epoch_end(self, epoch, logs=None):
-            if self.cancelled:
-                return  # A cut-short epoch is not a checkpoint: resume repeats it.
-            tracker.epoch_done(epoch, logs or {})
-            if on_epoch is not None:
-                on_epoch(self.model, epoch)
-
-    return _ProgressCallback()
 
 
 
