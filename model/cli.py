@@ -8,6 +8,7 @@ output can be piped. Exit codes: 0 all well, 1 something failed (each failure na
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -23,11 +24,29 @@ def run(args) -> int:
     except KeyError as error:
         _error(error.args[0])
         return 2
+    _import_tensorflow_quietly()
     try:
         return {"train": _train, "predict": _predict}[args.command](task, args)
     except KeyboardInterrupt:
         _error("Interrupted. Continue later with --resume (the last finished epoch is kept).")
         return 130
+
+
+def _import_tensorflow_quietly() -> None:
+    # TensorFlow's C++ start-up lines ignore TF_CPP_MIN_LOG_LEVEL and would bury the command's own
+    # messages: silence the stderr file descriptor while it loads. Import errors still surface after.
+    if "tensorflow" in sys.modules:
+        return
+    saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(quiet, 2)
+        import tensorflow  # noqa: F401
+    except ImportError:
+        pass  # reported, with its message, where TensorFlow is first used
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(quiet)
 
 
 def _train(task, args) -> int:
