@@ -143,7 +143,7 @@ class Collector(QObject):
         self.saver.toast.show_message(report.summary(), duration_ms=8000)
         if report.skipped:
             lines = "\n".join(f"{name}: {reason}" for name, reason in report.skipped[:30])
-            QMessageBox.information(self.window, "Import", f"{report.summary()}\n\n{lines}")
+            self._tell("Import", report.summary(), lines)
 
     def export_dialog(self, kind: str) -> None:
         task = self.session.task
@@ -169,9 +169,19 @@ class Collector(QObject):
     def _run(self, work, done) -> BackgroundJob:
         job = BackgroundJob(work, self)
         job.finished.connect(done)
-        job.failed.connect(lambda message: QMessageBox.warning(self.window, "ConvCanvas", message))
+        job.failed.connect(lambda message: self._tell("ConvCanvas", message, icon=QMessageBox.Icon.Warning))
         self.jobs = [j for j in self.jobs if j.is_running()] + [job]
         return job.start()
+
+    def _tell(self, title: str, text: str, details: str = "", icon=QMessageBox.Icon.Information) -> QMessageBox:
+        # Opened, not exec'd: a report never blocks the window (or a test) waiting for a click.
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.last_message = box
+        return box
 
     # ----- slots ----------------------------------------------------------------------------------------
 

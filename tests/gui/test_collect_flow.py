@@ -1,0 +1,136 @@
+"""The collection flow in the window: labels dialog with undo, import/export off the GUI thread, Correct me,
+auto-retrain, and quitting in the middle of a retrain without losing anything."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from gui.labels_dialog import LabelsDialog, NewTaskDialog
+from model import model_store, user_tasks
+from model.correct import set_auto_retrain_every
+from model.retrain import RetrainSettings
+from model.samples import SampleStore
+from tests.gui.drawing import circle_points, drag, line_points
+from tests.gui.test_dataset_dock import _fill
+
+TINY = RetrainSettings(scratch_epochs=2, epochs=1, min_epoch_size=64, batch_size=16)
+
+
+def _use_new_task(window, labels=("ring", "bar")):
+    task = user_tasks.create_task("Marks", list(labels))
+    window.collector.add_task_to_switcher(task)
+    window.session.set_task(task.name)
+    window.collector.retrain_dock.settings = TINY
+    return task
+
+
+def test_new_task_dialog_explains_what_is_wrong(qtbot):
+    dialog = NewTaskDialog()
+    qtbot.addWidget(dialog)
+    dialog.name_edit.setText("Doodles")
+    dialog.labels_edit.setText("star, star")
+    assert "twice" in dialog.error.text() and not dialog.buttons.buttons()[0].isEnabled()
+    dialog.labels_edit.setText("star, heart, house")
+    assert dialog.error.text() == ""
+    dialog.accept()
+    assert dialog.task.labels == ("star", "heart", "house")
+
+
+def test_labels_dialog_rename_remove_and_undo_in_window(window):
+    task = _use_new_task(window, ("ring", "bar", "dot"))
+    _fill(task.name, {"ring": 2})
+    dialog = LabelsDialog(task, window, confirm=lambda question: "2 drawings" in question)
+    dialog.task_changed.connect(window.collector.use_changed_task)
+    dialog.label_removed.connect(window.collector._on_labels_label_removed)
+    assert dialog.rename_label("ring", "circle")
+    assert window.session.task.labels == ("circle", "bar", "dot")
+    assert not dialog.rename_label("circle", "bar") and "already has" in dialog.note.text()
+    assert dialog.remove_label("circle")
+    assert window.session.task.labels == ("bar", "dot")
+    assert "Removed the label 'circle'" in window.collector.saver.toast.text()
+    window.collector.saver.toast.button.click()  # Undo
+    assert window.session.task.labels == ("circle", "bar", "dot")
+    assert SampleStore(task.name).counts()["circle"] == 2
+    assert "retrain" in window.collector.retrain_dock.status.text().lower()
+
+
+def test_import_and_export_run_in_the_background(window, qtbot, tmp_path):
+    store = _fill("shapes", {"circle": 3, "square": 2})
+    collector = window.collector
+    job = collector.export("npz", tmp_path / "set.npz")
+    with qtbot.waitSignal(job.finished, timeout=30000):
+        pass
+    assert np.load(tmp_path / "set.npz")["x"].shape == (5, 28, 28)
+    folder = tmp_path / "mine"
+    (folder / "triangle").mkdir(parents=True)
+    import cv2
+
+    image = np.full((90, 90), 255, np.uint8)
+    cv2.line(image, (10, 80), (80, 80), 0, 4)
+    cv2.imwrite(str(folder / "triangle" / "t.png"), image)
+    (folder / "triangle" / "bad.png").write_bytes(b"nope")
+    (folder / "kite").mkdir()
+    cv2.imwrite(str(folder / "kite" / "k.png"), image)
+    job = collector.import_paths([folder])
+    with qtbot.waitSignal(job.finished, timeout=30000):
+        pass
+    assert store.counts()["triangle"] == 1 and "kite" not in store.counts()
+    assert "Skipped 2" in collector.saver.toast.text()
+    assert "bad.png" in collector.last_message.detailedText()
+    assert collector.dataset_dock.model.rowCount() == 6
+
+
+def test_correct_me_fine_tunes_and_shows_before_and_after(window, qtbot):
+    task = _use_new_task(window)
+    _fill(task.name, {"ring": 5, "bar": 5})
+    dock = window.collector.retrain_dock
+    with qtbot.waitSignal(window.session.training_finished, timeout=120000):
+        dock.start_retrain()
+    qtbot.waitUntil(lambda: window.session.info is not None, timeout=30000)
+    canvas = window.canvas
+    drag(canvas, line_points((canvas.width() / 2, 40), (canvas.width() / 2 + 5, canvas.height() - 40)))
+    with qtbot.waitSignal(window.session.training_finished, timeout=120000):
+        QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # Ctrl+2: bar, and fine-tune
+    result = dock.last_correction
+    assert result.label == "bar" and result.before.shape == (2,)
+    assert "Correct me: 'bar'" in dock.correction_title.text()
+    assert SampleStore(task.name).find(result.sample_id).label == "bar"
+    assert model_store.load_info(task.name).recipe == "correction"
+
+
+def test_auto_retrain_starts_after_n_new_drawings(window, qtbot):
+    task = _use_new_task(window)
+    _fill(task.name, {"ring": 4, "bar": 4})
+    with qtbot.waitSignal(window.session.training_finished, timeout=120000):
+        window.collector.retrain_dock.start_retrain()
+    qtbot.waitUntil(lambda: window.session.info is not None, timeout=30000)
+    set_auto_retrain_every(2)
+    canvas = window.canvas
+    drag(canvas, circle_points(canvas.width() / 2, canvas.height() / 2, 80))
+    QTest.keyClick(window, Qt.Key.Key_1)
+    assert not window.session.is_training()
+    with qtbot.waitSignal(window.session.training_finished, timeout=120000):
+        drag(canvas, circle_points(canvas.width() / 2, canvas.height() / 2, 60))
+        QTest.keyClick(window, Qt.Key.Key_1)
+        assert window.session.is_training()
+
+
+def test_quitting_mid_retrain_loses_nothing(window, qtbot):
+    task = _use_new_task(window)
+    _fill(task.name, {"ring": 4, "bar": 4})
+    dock = window.collector.retrain_dock
+    with qtbot.waitSignal(window.session.training_finished, timeout=120000):
+        dock.start_retrain()
+    before = model_store.task_model_path(task.name).read_bytes()
+    dock.settings = RetrainSettings(scratch_epochs=50, epochs=50, min_epoch_size=2000, batch_size=16)
+    with qtbot.waitSignal(window.session.training_progress, timeout=60000):
+        dock.start_retrain()
+    window.close()  # cancels the retrain within a batch and waits for it
+    assert model_store.task_model_path(task.name).read_bytes() == before
+    assert SampleStore(task.name).counts() == {"ring": 4, "bar": 4}
+    assert json.loads(model_store.sidecar_path(model_store.task_model_path(task.name)).read_text())["labels"] == \
+        ["ring", "bar"]
