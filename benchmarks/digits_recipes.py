@@ -84,8 +84,12 @@ def _canvas_accuracy(predictor, images, labels, count: int) -> dict:
 
     rng = np.random.default_rng(7)
     chosen = rng.choice(len(images), size=min(count, len(images)), replace=False)
-    canvases, pens = rerender_digits(images[chosen], rng, return_pens=True)
-    small = np.stack([preprocess(canvas) for canvas in canvases])
+    small, pens = [], []
+    for start in range(0, len(chosen), 100):  # canvases are up to 800x800: keep only 100 at a time
+        canvases, chunk_pens = rerender_digits(images[chosen[start:start + 100]], rng, return_pens=True)
+        small.extend(preprocess(canvas) for canvas in canvases)
+        pens.extend(chunk_pens)
+    small, pens = np.stack(small), np.array(pens)
     right = predictor.predict(small).argmax(axis=1) == labels[chosen]
     groups = {name: round(float(right[(pens >= low) & (pens <= high)].mean()), 4)
               for name, (low, high) in PEN_GROUPS.items() if ((pens >= low) & (pens <= high)).any()}
