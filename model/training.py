@@ -99,7 +99,7 @@ def make_train_dataset(x, y, *, batch_size: int, augmentation: dict | None = Non
 
     from model.augment import augment_batch
 
-    images = tf.constant(np.round(np.clip(np.asarray(x, np.float32), 0, 1) * 255).astype(np.uint8)[..., None])
+    images = tf.constant(_to_uint8(x)[..., None])
     labels = tf.constant(np.asarray(y, np.int64))
     weights = None if sample_weight is None else tf.constant(np.asarray(sample_weight, np.float32))
 
@@ -113,6 +113,15 @@ def make_train_dataset(x, y, *, batch_size: int, augmentation: dict | None = Non
     count = len(y)
     dataset = tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size).map(gather, num_parallel_calls=1).prefetch(2)
+
+
+def _to_uint8(x, chunk: int = 10_000) -> np.ndarray:
+    # In chunks: converting all of MNIST at once would hold several float copies of it at a time.
+    result = np.empty(np.shape(x), np.uint8)
+    for start in range(0, len(x), chunk):
+        part = np.asarray(x[start:start + chunk], np.float32)
+        result[start:start + chunk] = np.round(np.clip(part, 0.0, 1.0) * 255.0)
+    return result
 
 
 def assemble_ensemble(members):
