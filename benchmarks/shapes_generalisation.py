@@ -116,23 +116,23 @@ def triangle_targets(rng: np.random.Generator) -> list[np.ndarray]:
             return polygon_targets(corners, rng)
 
 
-def simulate(label: str, rng: np.random.Generator) -> np.ndarray:
-    """One people-like drawing of `label`, rendered on an unusual canvas, as the image a user gives."""
+def simulate(label: str, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """One people-like drawing of `label` on an unusual canvas, as the image a user gives, and its kind."""
     targets = {"circle": circle_targets, "square": square_targets, "triangle": triangle_targets}[label](rng)
     paths = [hand_path(t, rng) for t in targets]
     if rng.random() < 0.3:  # a mouse reporting every few steps only: polygonal curves
         every = int(rng.integers(3, 12))
         paths = [np.concatenate([path[::every], path[-1:]]) for path in paths]
-    kind = rng.random()
-    if kind < 0.25:
-        width, height = (int(v) for v in rng.integers(56, 150, 2))
-    elif kind < 0.4:
-        height = int(rng.integers(200, 500))
+    draw = rng.random()
+    if draw < 0.25:
+        kind, (width, height) = "tiny canvas", (int(v) for v in rng.integers(56, 150, 2))
+    elif draw < 0.4:
+        kind, height = "panorama", int(rng.integers(200, 500))
         width = int(height * rng.uniform(2.5, 4))
-    elif kind < 0.55:
-        width, height = (int(v) for v in rng.integers(1600, 3000, 2))
+    elif draw < 0.55:
+        kind, (width, height) = "huge canvas", (int(v) for v in rng.integers(1600, 3000, 2))
     else:
-        width, height = (int(v) for v in rng.integers(300, 900, 2))
+        kind, (width, height) = "ordinary", (int(v) for v in rng.integers(300, 900, 2))
     points = np.concatenate(paths)
     low, high = points.min(0), points.max(0)
     size = max(30.0, rng.uniform(0.15, 0.9) * min(width, height))
@@ -144,22 +144,25 @@ def simulate(label: str, rng: np.random.Generator) -> np.ndarray:
     strokes = [Stroke(path * scale + origin, pen) for path in paths]
     image = render_strokes(strokes, width, height)
     if rng.random() < 0.1:
-        image = 255 - image
+        image, kind = 255 - image, kind + ", light on dark"
     if rng.random() < 0.15:
         image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 50])[1], cv2.IMREAD_GRAYSCALE)
-    return image
+        kind += ", JPEG"
+    return image, kind
 
 
-def independent_set(per_label: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def independent_set(per_label: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
     rng = np.random.default_rng(seed)
-    images, labels = [], []
+    images, labels, kinds = [], [], []
     for index in range(per_label * len(SHAPE_LABELS)):
         label = index % len(SHAPE_LABELS)
-        image = preprocess(simulate(SHAPE_LABELS[label], rng))
+        drawing, kind = simulate(SHAPE_LABELS[label], rng)
+        image = preprocess(drawing)
         if image is not None:
             images.append(image)
             labels.append(label)
-    return np.array(images, np.float32), np.array(labels, np.int64)
+            kinds.append(kind)
+    return np.array(images, np.float32), np.array(labels, np.int64), kinds
 
 
 def train(x: np.ndarray, y: np.ndarray, seconds: float):
@@ -179,9 +182,15 @@ def train(x: np.ndarray, y: np.ndarray, seconds: float):
     return model, time.perf_counter() - started
 
 
-def report(name: str, model, x: np.ndarray, y: np.ndarray) -> float:
+def report(name: str, model, x: np.ndarray, y: np.ndarray, kinds: list[str] | None = None) -> float:
     predicted = model.predict(x[..., None], batch_size=256, verbose=0).argmax(axis=1)
     accuracy = float((predicted == y).mean())
+    if kinds is not None:
+        print("\nindependent drawings by kind of image (a drawing counts under each of its tags):")
+        tags = sorted({tag for kind in kinds for tag in kind.split(", ")})
+        for tag in tags:
+            chosen = np.array([tag in kind.split(", ") for kind in kinds])
+            print(f"  {tag:>16}: {(predicted == y)[chosen].mean():7.2%} of {chosen.sum()}")
     print(f"\n{name}: {accuracy:.2%} of {len(y)}")
     confusion = np.zeros((len(SHAPE_LABELS),) * 2, int)
     np.add.at(confusion, (y, predicted), 1)
@@ -205,7 +214,7 @@ def main() -> None:
     x, y = make_dataset(args.per_label, seed=0)
     print(f"make_dataset: {len(y)} drawings in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    x_other, y_other = independent_set(args.eval_per_label, seed=12345)
+    x_other, y_other, kinds = independent_set(args.eval_per_label, seed=12345)
     print(f"independent simulator: {len(y_other)} drawings in {time.perf_counter() - started:.1f} s")
     if args.samples:
         tiles = [cv2.resize((image * 255).astype(np.uint8), (56, 56), interpolation=cv2.INTER_NEAREST) for image in x_other[:60]]
@@ -214,7 +223,7 @@ def main() -> None:
     print(f"trained CLASSIC for {seconds:.0f} s")
     x_held, y_held = make_dataset(args.eval_per_label, seed=987)
     held = report("generator, held-out seed", model, x_held, y_held)
-    other = report("independent people-like simulator", model, x_other, y_other)
+    other = report("independent people-like simulator", model, x_other, y_other, kinds)
     print(f"\nsummary: generator {held:.2%}, independent {other:.2%}")
     if args.save:
         model.save(args.save)

@@ -162,7 +162,7 @@ def _circle(rng: np.random.Generator) -> list[np.ndarray]:
     t = np.linspace(0, sweep, max(24, int(sweep / (2 * np.pi) * 110)))
     progress = t / sweep
     radius = 1.0 + rng.uniform(-0.14, 0.14) * progress  # ends that miss each other, spirals
-    if rng.random() < 0.5:
+    if rng.random() < 0.6:
         radius += _lumps(t, rng)
     for harmonic in (2, 3, 4):
         radius += rng.uniform(0, 0.07 / harmonic) * np.cos(harmonic * t + rng.uniform(0, 2 * np.pi))
@@ -181,7 +181,7 @@ def _lumps(t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Radius offsets of a circle drawn through a few uneven points: flat stretches and soft bumps."""
     count = int(rng.integers(5, 11))
     anchors = np.linspace(0, 2 * np.pi, count + 1)[:-1] + rng.uniform(-0.2, 0.2, count)
-    offsets = rng.normal(0, rng.uniform(0.03, 0.08), count)
+    offsets = rng.normal(0, rng.uniform(0.03, 0.1), count)
     order = np.argsort(anchors % (2 * np.pi))
     return np.interp(t % (2 * np.pi), anchors[order] % (2 * np.pi), offsets[order], period=2 * np.pi)
 
@@ -260,7 +260,7 @@ def _round_corners(loop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Smooths a closed loop with a circular Gaussian, from sharp corners to well rounded ones."""
     if rng.random() < 0.45:
         return loop
-    sigma = (0.01 + 0.08 * rng.random() ** 2) / _STEP  # mostly slight, now and then well rounded
+    sigma = (0.01 + 0.06 * rng.random() ** 2) / _STEP  # mostly slight, now and then well rounded
     radius = int(3 * sigma)
     kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
     kernel /= kernel.sum()
@@ -290,7 +290,7 @@ def _trim_or_grow(path: np.ndarray, distance: float) -> np.ndarray:
 def _wobble(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Adds a hand's slow drift and tremor across the path."""
     count = len(path)
-    amplitude = float(np.exp(rng.uniform(np.log(0.002), np.log(0.025))))
+    amplitude = float(np.exp(rng.uniform(np.log(0.002), np.log(0.035))))
     # A few slow waves in random directions: smooth drift, far cheaper than filtering noise.
     periods = rng.uniform(12, 200, 4)
     phases = rng.uniform(0, 2 * np.pi, 4)
