@@ -14,7 +14,7 @@ from model.strokes import drawing_bounds, render_strokes
 @pytest.mark.parametrize("label", SHAPE_LABELS)
 def test_every_drawing_has_ink_inside_its_canvas(label):
     rng = np.random.default_rng(7)
-    for _ in range(40):
+    for _ in range(25):
         strokes, (width, height) = generate_drawing(label, rng)
         left, top, right, bottom = drawing_bounds(strokes)
         assert left >= -0.5 and top >= -0.5 and right <= width + 0.5 and bottom <= height + 0.5
