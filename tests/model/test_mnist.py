@@ -88,12 +88,15 @@ def test_load_gives_uint8_images_and_int64_labels(mnist_path):
 
 def test_preprocessed_copy_is_cached_once_and_nearly_unchanged(fake_mnist, monkeypatch, isolated_data_dir):
     path = fake_mnist("small.npz")
+    stale = isolated_data_dir / "cache" / "mnist-preprocessed-0000.npz"  # from an older preprocessing
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
     (x_train, y_train), _ = load_mnist_preprocessed(path)
     assert x_train.dtype == np.float32 and x_train.shape == (20, 28, 28) and x_train.max() == pytest.approx(1.0)
     # The stroke stays a vertical bar near the middle.
     columns = x_train[0].sum(axis=0)
     assert 12 <= int(columns.argmax()) <= 15
-    assert len(list((isolated_data_dir / "cache").glob("mnist-preprocessed-*.npz"))) == 1
+    assert len(list((isolated_data_dir / "cache").glob("mnist-preprocessed-*.npz"))) == 1 and not stale.exists()
     monkeypatch.setattr(mnist, "preprocess_images", lambda images: pytest.fail("preprocessed twice"))
     (again, _), _ = load_mnist_preprocessed(path)
     np.testing.assert_array_equal(again, x_train)
