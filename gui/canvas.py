@@ -70,7 +70,8 @@ class DrawingCanvas(QWidget):
     """A sheet of paper to draw on.
 
     The drawing lives as `model.strokes.Stroke`s in widget coordinates (points with millisecond timestamps) and
-    as a rendered image of them, re-rendered from the strokes on resize so nothing is ever lost.
+    as a rendered image of them, re-rendered from the strokes on resize so nothing is ever lost; a resize
+    keeps the drawing centred (its strokes move by half the change in size).
 
     Signals:
         drawing_changed: the drawing changed (at most every CHANGE_INTERVAL_MS during a stroke; at once on
@@ -293,8 +294,26 @@ class DrawingCanvas(QWidget):
     # ----- painting -------------------------------------------------------------------------------------
 
     def resizeEvent(self, event) -> None:
+        old, new = event.oldSize(), event.size()
+        if old.isValid() and old.width() > 0 and old.height() > 0:
+            # Keep the drawing centred as the paper grows or shrinks, so a smaller window hides its
+            # edges evenly instead of cutting off one side.
+            self._translate_all((new.width() - old.width()) / 2, (new.height() - old.height()) / 2)
         self._rebuild_buffer()
         super().resizeEvent(event)
+
+    def _translate_all(self, dx: float, dy: float) -> None:
+        if not (dx or dy):
+            return
+        seen: set[int] = set()
+        for strokes in [self._strokes, *self._undo, *self._redo]:
+            for stroke in strokes:
+                if id(stroke) not in seen:
+                    seen.add(id(stroke))
+                    stroke.points[:, 0] += dx
+                    stroke.points[:, 1] += dy
+        if self._current:
+            self._current = [(x + dx, y + dy, t) for x, y, t in self._current]
 
     def _rebuild_buffer(self) -> None:
         ratio = self.devicePixelRatioF()

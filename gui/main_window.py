@@ -23,6 +23,7 @@ from model.preprocessing import preprocess
 # Bump when the docks change, so an old saved layout is not forced onto a new set of docks.
 LAYOUT_VERSION = 1
 DEFAULT_SIZE = (1280, 800)
+RIGHT_COLUMN_WIDTH = 380
 
 
 class MainWindow(QMainWindow):
@@ -59,9 +60,12 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         extensions.install_all(self)
+        self._tidy_default_layout()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self.resize(*DEFAULT_SIZE)
-        self.restore_layout()
+        self._using_default_layout = not self.restore_layout()
+        self._first_show = True
+        self.persist_layout = True
         self._on_session_task_changed(self.session.task)
 
     # ----- public surface for docks ---------------------------------------------------------------------
@@ -132,6 +136,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
 
     def _build_docks(self) -> None:
+        # The right column runs the full height, so docks along the bottom never push the window taller.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.preview_dock = PreviewDock(self.session, self)
         self.prediction_dock = PredictionDock(self.session, self)
         self.training_dock = TrainingDock(self.session, self)
@@ -139,7 +146,38 @@ class MainWindow(QMainWindow):
         self.add_dock(self.prediction_dock, right)
         self.add_dock(self.preview_dock, right)
         self.add_dock(self.training_dock, right)
-        self.resizeDocks([self.prediction_dock], [380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.prediction_dock], [RIGHT_COLUMN_WIDTH], Qt.Orientation.Horizontal)
+
+    def _tidy_default_layout(self) -> None:
+        # Docks that plug in on the right share tabs with Training, so the canvas stays the largest thing;
+        # one wider than the right column starts hidden (View > Panels shows it) rather than squeeze the canvas.
+        own = {self.prediction_dock, self.preview_dock, self.training_dock}
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        for dock in self._docks:
+            if dock in own or self.dockWidgetArea(dock) != right or dock.isFloating():
+                continue
+            self.tabifyDockWidget(self.training_dock, dock)
+        self.training_dock.raise_()
+
+    def _hide_docks_too_wide(self) -> None:
+        # A dock's true minimum size is known only once it is shown and styled.
+        own = {self.prediction_dock, self.preview_dock, self.training_dock}
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        hidden = False
+        for dock in self._docks:
+            if dock not in own and self.dockWidgetArea(dock) == right and not dock.isFloating() \
+                    and dock.minimumSizeHint().width() > RIGHT_COLUMN_WIDTH + 80:
+                dock.hide()
+                hidden = True
+        if hidden:
+            self.training_dock.raise_()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._first_show:
+            self._first_show = False
+            if self._using_default_layout:
+                self._hide_docks_too_wide()
 
     def _build_status_bar(self) -> None:
         self.model_label = QLabel(self, objectName="modelStatus")
@@ -218,16 +256,24 @@ class MainWindow(QMainWindow):
         return isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
 
     def reset_layout(self) -> None:
-        """Puts every dock back in its default place and the window to its default size."""
-        for dock in self._docks:
-            dock.setFloating(False)
-        self.restoreState(self._default_state, LAYOUT_VERSION)
-        if not self.isMaximized() and not self.isFullScreen():
-            self.resize(*DEFAULT_SIZE)
+        """Puts every dock back in its default place and the window to its default size, and forgets the saved layout."""
+        self.use_default_layout()
         QSettings().remove("layout")
         self.layout_reset.emit()
 
+    def use_default_layout(self) -> None:
+        """Arranges the docks and the window size as on a first start, without touching the saved layout."""
+        for dock in self._docks:
+            dock.setFloating(False)
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        self._using_default_layout = True
+        if self.isVisible():
+            self._hide_docks_too_wide()
+        if not self.isMaximized() and not self.isFullScreen():
+            self.resize(*DEFAULT_SIZE)
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_layout()
+        if self.persist_layout:
+            self.save_layout()
         self.session.shutdown()
         super().closeEvent(event)

@@ -28,7 +28,9 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
     except KeyError as error:
         print(f"error: {error.args[0]}", file=sys.stderr)
         return 2
-    window.reset_layout()
+    # The picture shows the default layout, and leaves the user's own saved layout alone.
+    window.persist_layout = False
+    window.use_default_layout()
     window.show()
     outcome = {"code": 1}
 

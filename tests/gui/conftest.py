@@ -30,3 +30,50 @@ def window(qtbot):
     qtbot.waitExposed(main)
     yield main
     main.close()
+
+
+# A small Shapes model: enough to tell a drawn circle from a square, trained once per test session.
+SMALL_SHAPES_PER_LABEL = 300
+SMALL_SHAPES_EPOCHS = 3
+
+
+@pytest.fixture(scope="session")
+def small_shapes_model_dir(tmp_path_factory):
+    """Trains a small Shapes model once (through model.training, as the window does) and returns its folder."""
+    import os
+
+    from model.recipes import get_recipe
+    from model.training import train_task
+
+    data = tmp_path_factory.mktemp("small-shapes")
+    previous = os.environ.get("CONVCANVAS_DATA_DIR")
+    os.environ["CONVCANVAS_DATA_DIR"] = str(data)
+    try:
+        recipe = get_recipe("quick").with_overrides(shapes_per_label=SMALL_SHAPES_PER_LABEL)
+        result = train_task("shapes", recipe, epochs=SMALL_SHAPES_EPOCHS)
+    finally:
+        if previous is None:
+            os.environ.pop("CONVCANVAS_DATA_DIR", None)
+        else:
+            os.environ["CONVCANVAS_DATA_DIR"] = previous
+    assert result.status == "completed", result
+    return data / "models" / "shapes"
+
+
+@pytest.fixture
+def shapes_model(small_shapes_model_dir, isolated_data_dir):
+    """Copies the small Shapes model into this test's data directory, where the window looks for it."""
+    import shutil
+
+    target = isolated_data_dir / "models" / "shapes"
+    shutil.copytree(small_shapes_model_dir, target)
+    return target
+
+
+@pytest.fixture
+def ready_window(shapes_model, window, qtbot):
+    """A window whose Shapes model is loaded and predicting."""
+    from gui.session import Phase
+
+    qtbot.waitUntil(lambda: window.session.phase == Phase.READY, timeout=60_000)
+    return window
