@@ -11,7 +11,7 @@ from model.retrain import RetrainSettings, adapt_output, confusion_matrix, retra
 from model.samples import SampleStore
 from model.strokes import Stroke, render_strokes
 
-FAST = RetrainSettings(scratch_epochs=6, epochs=2, min_epoch_size=256, batch_size=32)
+FAST = RetrainSettings(scratch_epochs=6, epochs=1, min_epoch_size=192, batch_size=32)
 
 
 def _drawing(kind: str, rng) -> np.ndarray:
@@ -90,9 +90,11 @@ def test_cancel_saves_nothing():
 
 
 def test_new_label_rebuilds_output_and_keeps_features_then_correct_me():
+    from model.architecture import CLASSIC, build_model
+
     task = user_tasks.create_task("Marks", ["ring", "bar"])
     _fill(task)
-    retrain(task, FAST)
+    model_store.save_model(build_model(CLASSIC, 2), model_store.ModelInfo(task=task.name, labels=["ring", "bar"]))
     old_model, _ = model_store.load_model(task.name)
     task = user_tasks.add_label(task.name, "cross")
     assert "new: cross" in user_tasks.retrain_reason(task, model_store.load_info(task.name).labels)
@@ -102,7 +104,7 @@ def test_new_label_rebuilds_output_and_keeps_features_then_correct_me():
     np.testing.assert_array_equal(adapted.get_layer(conv).get_weights()[0], old_model.get_layer(conv).get_weights()[0])
     np.testing.assert_array_equal(adapted.get_layer("output").get_weights()[0][:, :2],
                                   old_model.get_layer("output").get_weights()[0])
-    _fill(task, per_label=10, seed=2)  # adds ten of each, crosses included
+    _fill(task, per_label=4, seed=2)  # adds four of each, crosses included
     result = retrain(task, FAST)
     assert not result.from_scratch and result.saved and result.before_accuracy is not None
     assert model_store.has_previous(task.name)
@@ -113,7 +115,7 @@ def test_new_label_rebuilds_output_and_keeps_features_then_correct_me():
     current, _ = model_store.load_model(task.name)
     from model.preprocessing import preprocess
     target = int(np.argmin(np.asarray(current(preprocess(image)[None, ..., None], training=False))[0]))
-    fixed = correct(task, image, task.labels[target], strokes, older=0)
+    fixed = correct(task, image, task.labels[target], strokes, older=0, copies=16, epochs=2)
     assert fixed.before.shape == fixed.after.shape == (3,)
     assert fixed.after[target] > fixed.before[target] + 0.05, (fixed.before, fixed.after)
     assert SampleStore(task.name).find(fixed.sample_id).label == task.labels[target]
