@@ -217,7 +217,7 @@ def retrain(task, settings: RetrainSettings | None = None, *, progress=None, sho
     train_index, val_index = split_validation(ids, y_user, settings.validation_fraction)
     x_base, y_base = base_data(task, settings.base_per_label, settings.seed)
     _check_enough(task, y_user[train_index], len(x_base))
-    progress(RetrainProgress("preparing"))
+    progress(RetrainProgress("loading"))
     keras_model, old_labels, from_scratch = prepare_model(task)
     result = RetrainResult(task.name, list(task.labels), train_ids=ids[train_index].tolist(),
                            validation_ids=ids[val_index].tolist(), num_base=len(x_base), from_scratch=from_scratch)
@@ -231,6 +231,7 @@ def retrain(task, settings: RetrainSettings | None = None, *, progress=None, sho
                              batch_size=settings.batch_size, seed=settings.seed, progress=progress,
                              should_stop=should_stop, epoch_end=epoch_end)
     result.history, result.cancelled = history, cancelled
+    progress(RetrainProgress("saving"))
     if len(x_val):
         predicted = np.argmax(_probabilities(keras_model, x_val), axis=1)
         result.after_accuracy = float(np.mean(predicted == y_val))

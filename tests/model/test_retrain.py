@@ -119,3 +119,26 @@ def test_new_label_rebuilds_output_and_keeps_features_then_correct_me():
     assert fixed.before.shape == fixed.after.shape == (3,)
     assert fixed.after[target] > fixed.before[target] + 0.05, (fixed.before, fixed.after)
     assert SampleStore(task.name).find(fixed.sample_id).label == task.labels[target]
+
+
+def test_builtin_task_mixes_base_data_with_a_label_the_user_added():
+    task = user_tasks.add_label("shapes", "cross")
+    rng = np.random.default_rng(3)
+    store = SampleStore("shapes")
+    for _ in range(4):
+        store.add("cross", *_drawing("cross", rng))
+    settings = RetrainSettings(base_per_label=10, scratch_epochs=1, min_epoch_size=64, batch_size=32)
+    result = retrain(task, settings)
+    assert result.num_base == 30 and result.saved and result.from_scratch
+    assert len(result.train_ids) == 3 and len(result.validation_ids) == 1
+    assert model_store.load_info("shapes").labels == ["circle", "square", "triangle", "cross"]
+
+
+def test_digits_base_data_is_a_preprocessed_subsample(monkeypatch, mnist_path):
+    from model.retrain_data import base_data
+    from model.tasks import DIGITS
+
+    monkeypatch.setenv("CONVCANVAS_MNIST", str(mnist_path))
+    x, y = base_data(DIGITS, 5, seed=1)
+    assert x.shape == (50, 28, 28) and x.dtype == np.float32 and np.bincount(y).tolist() == [5] * 10
+    assert x.max() <= 1.0 and x[:, 0, 0].max() == 0.0
