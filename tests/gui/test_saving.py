@@ -64,3 +64,15 @@ def test_user_task_star_heart_house_saves_ten_of_each_with_keys(window, qtbot):
     assert window.collector.dataset_dock.model.rowCount() == 30
     assert window.toolbar.task_box.findData(task.name) >= 0
     assert "30" in window.collector.dataset_dock.title.text()
+
+
+def test_enter_confirms_the_current_guess(ready_window, qtbot):
+    window = ready_window
+    with qtbot.waitSignal(window.prediction_ready, timeout=30000,
+                          check_params_cb=lambda prediction: prediction is not None):
+        _draw_circle(window)
+    guess = window.collector.saver._guess
+    assert guess in ("circle", "square", "triangle")
+    QTest.keyClick(window, Qt.Key.Key_Return)
+    assert SampleStore("shapes").counts() == {guess: 1}
+    assert window.canvas.is_empty()
