@@ -113,7 +113,10 @@ class RetrainDock(QDockWidget):
         def job(progress, should_stop, epoch_end):
             from model.retrain import retrain
 
-            return retrain(task, settings, progress=progress, should_stop=should_stop, epoch_end=epoch_end)
+            result = retrain(task, settings, progress=progress, should_stop=should_stop, epoch_end=epoch_end)
+            # Keep <task>/strokes.ndjson (every drawing's strokes, one line each) in step for other tools.
+            SampleStore(task.name).write_ndjson()
+            return result
 
         self.curves.set_history([])
         session.start_job(task.name, RETRAIN_RECIPE, job)

@@ -98,6 +98,8 @@ def test_retrain_runs_in_the_background_and_its_confusion_cells_open_drawings(wi
         QTest.qWait(10)  # the GUI thread keeps serving events while the job runs
     result = retrain_dock.last_result
     assert result.saved and len(retrain_dock.curves.history()) == 2
+    ndjson = SampleStore(task.name).root / "strokes.ndjson"
+    assert len(ndjson.read_text().splitlines()) == 12
     assert int(result.confusion.sum()) == len(result.validation_ids) == 2
     row = result.labels.index("ring")
     column = int(np.argmax(result.confusion[row]))
