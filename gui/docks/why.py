@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDockWidget, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from gui import colormaps
@@ -140,4 +141,13 @@ def install(window) -> WhyDock:
     dock = WhyDock(window.session, window.canvas, window)
     window.why_dock = dock
     window.add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
+    view_menu = getattr(window, "view_menu", None)
+    if view_menu is not None:
+        # The overlay is also one click away in the View menu, whether or not the dock is open.
+        action = QAction("Why this label? overlay", window, checkable=True, shortcut=QKeySequence("Ctrl+Shift+W"))
+        action.setToolTip("Colour the parts of the drawing that drove the prediction")
+        action.toggled.connect(dock.toggle.setChecked)
+        dock.toggle.toggled.connect(action.setChecked)
+        view_menu.insertAction(view_menu.actions()[0] if view_menu.actions() else None, action)
+        window.why_action = action
     return dock

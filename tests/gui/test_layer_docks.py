@@ -298,7 +298,8 @@ def test_window_builds_docks_for_the_loaded_model_and_keeps_their_layout(qtbot, 
 def test_why_this_label_lays_a_heat_map_over_the_drawing(qtbot, saved_shapes_model):
     window = _open_window(qtbot)
     why = window.why_dock
-    why.toggle.setChecked(True)
+    window.why_action.trigger()
+    assert why.toggle.isChecked()
     with qtbot.waitSignal(window.session.explanation_ready, timeout=30000,
                           check_params_cb=lambda explanation: explanation is not None):
         _draw_stroke(window)
