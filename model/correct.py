@@ -14,7 +14,7 @@ import numpy as np
 
 from model import model_store, paths, storage
 from model.preprocessing import preprocess
-from model.retrain import FINE_TUNE_AUGMENTATION, fit
+from model.fitting import FINE_TUNE_AUGMENTATION, fit
 from model.retrain_data import base_data
 from model.samples import SampleStore
 

@@ -22,11 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model import model_store
+from model.fitting import EpochLogs, RetrainProgress, fit
 from model.retrain_data import base_data, user_data
-
-FINE_TUNE_AUGMENTATION = {"shift": 2.0, "rotation_degrees": 10.0, "shear": 0.15, "scale": 0.12,
-                          "stroke_probability": 0.5}
-
 
 @dataclass(frozen=True)
 class RetrainSettings:
@@ -53,34 +50,6 @@ class RetrainSettings:
     learning_rate: float = 5e-4
     min_epoch_size: int = 768
     seed: int = 0
-
-
-@dataclass
-class RetrainProgress:
-    """Progress of a retrain, with the fields of `model.training.TrainingProgress` that a progress bar reads."""
-
-    phase: str
-    epoch: int = 0
-    epochs: int = 0
-    batch: int = 0
-    batches: int = 0
-    logs: dict = field(default_factory=dict)
-    elapsed_s: float = 0.0
-    eta_s: float | None = None
-    member: int = 1
-    members: int = 1
-
-
-@dataclass
-class EpochLogs:
-    """Loss and accuracy after one epoch; the val_* figures are None when no samples are held out."""
-
-    epoch: int
-    epochs: int
-    loss: float
-    accuracy: float
-    val_loss: float | None = None
-    val_accuracy: float | None = None
 
 
 @dataclass
@@ -247,70 +216,6 @@ def keras_model_before(task_name: str):
     """Loads the task's current model afresh (so 'before' is measured on what is saved, untouched by training)."""
     keras_model, _ = model_store.load_model(task_name)
     return keras_model
-
-
-def fit(keras_model, x, y, validation, *, epochs, learning_rate, batch_size, seed, progress, should_stop=None,
-        epoch_end=None, augmentation=FINE_TUNE_AUGMENTATION):
-    """Compiles and trains `keras_model` on (x, y) with on-the-fly variation; returns (history, cancelled)."""
-    import keras
-    import tensorflow as tf
-
-    from model.augment import augment_batch
-
-    tf.random.set_seed(seed)
-    keras_model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    dataset = (tf.data.Dataset.from_tensor_slices((x[..., np.newaxis].astype(np.float32), y))
-               .shuffle(len(x), seed=seed).batch(batch_size)
-               .map(lambda images, labels: (augment_batch(images, **augmentation), labels))
-               .prefetch(2))
-    x_val, y_val = validation
-    batches = math.ceil(len(x) / batch_size)
-    callback = _ProgressCallback(epochs, batches, progress, should_stop, epoch_end)
-    keras_model.fit(dataset, epochs=epochs, verbose=0, callbacks=[callback], shuffle=False,
-                    validation_data=(x_val[..., np.newaxis], y_val) if len(x_val) else None)
-    return callback.history, callback.cancelled
-
-
-def _progress_callback_class():
-    import keras
-
-    class ProgressCallback(keras.callbacks.Callback):
-        def __init__(self, epochs, batches, progress, should_stop, epoch_end):
-            super().__init__()
-            self.epochs, self.batches = epochs, batches
-            self.report, self.should_stop, self.epoch_end = progress, should_stop, epoch_end
-            self.history, self.cancelled, self.epoch = [], False, 0
-            self.started = time.monotonic()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-
-        def on_train_batch_end(self, batch, logs=None):
-            done = self.epoch * self.batches + batch + 1
-            elapsed = time.monotonic() - self.started
-            eta = elapsed / done * (self.epochs * self.batches - done)
-            self.report(RetrainProgress("training", self.epoch + 1, self.epochs, batch + 1, self.batches,
-                                        dict(logs or {}), elapsed, eta))
-            if self.should_stop is not None and self.should_stop():
-                self.cancelled = True
-                self.model.stop_training = True
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            value = lambda key: float(logs[key]) if key in logs else None  # noqa: E731
-            entry = EpochLogs(epoch + 1, self.epochs, value("loss"), value("accuracy"),
-                              value("val_loss"), value("val_accuracy"))
-            if not self.cancelled:
-                self.history.append(entry)
-                if self.epoch_end is not None:
-                    self.epoch_end(entry)
-
-    return ProgressCallback
-
-
-def _ProgressCallback(*args):
-    return _progress_callback_class()(*args)
 
 
 def _mix(x_base, y_base, x_user, y_user, settings: RetrainSettings):

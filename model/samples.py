@@ -27,14 +27,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from model import paths, storage
+from model import paths, sample_cache, storage
 from model.preprocessing import load_image, preprocess
+from model.sample_format import (SAVED_IMAGE_SIZE, drawing_image, quickdraw_to_strokes,  # noqa: F401
+                                 strokes_to_quickdraw)
 from model.strokes import Stroke
 
-# Saved PNGs are square at this size: big enough to look like the drawing, small enough for thousands of them.
-SAVED_IMAGE_SIZE = 256
 _INVALID_LABEL = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-_CACHE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -83,66 +82,6 @@ def validate_label(label: str) -> str:
     if len(label) > 40:
         raise ValueError(f"Label {label!r} is {len(label)} characters long; keep it to 40 or fewer.")
     return label
-
-
-def drawing_image(image: np.ndarray) -> np.ndarray | None:
-    """Crops a canvas raster to its ink (with a margin), pads it square and scales it to the saved size.
-
-    Args:
-        image: grayscale or colour array of the drawing, any size, either ink polarity.
-
-    Returns:
-        A (256, 256) uint8 image, dark ink on white, or None when the image holds no ink.
-    """
-    from model.preprocessing import ink_strength
-
-    strength = ink_strength(image)
-    mask = strength > 0.2
-    if not mask.any():
-        return None
-    rows, cols = np.nonzero(mask)
-    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-    side = int(max(bottom - top, right - left) * 1.15) + 4
-    square = np.zeros((side, side), np.float32)
-    y0, x0 = (side - (bottom - top)) // 2, (side - (right - left)) // 2
-    square[y0:y0 + bottom - top, x0:x0 + right - left] = strength[top:bottom, left:right]
-    interpolation = cv2.INTER_AREA if side > SAVED_IMAGE_SIZE else cv2.INTER_LINEAR
-    resized = cv2.resize(square, (SAVED_IMAGE_SIZE, SAVED_IMAGE_SIZE), interpolation=interpolation)
-    return (255 - np.clip(resized, 0, 1) * 255 + 0.5).astype(np.uint8)
-
-
-def strokes_to_quickdraw(strokes: list[Stroke]) -> tuple[list, list]:
-    """Returns (drawing, pen_widths): Quick, Draw!'s [[xs], [ys], [ts]] per inked stroke and each one's width."""
-    drawing, widths = [], []
-    for stroke in strokes:
-        if stroke.eraser or len(stroke.points) == 0:
-            continue
-        points = stroke.points
-        drawing.append([
-            [round(float(v), 1) for v in points[:, 0]],
-            [round(float(v), 1) for v in points[:, 1]],
-            [int(round(float(v))) for v in points[:, 2]],
-        ])
-        widths.append(float(stroke.width))
-    return drawing, widths
-
-
-def quickdraw_to_strokes(drawing: list, pen_widths: list | None = None, default_width: float = 3.0) -> list[Stroke]:
-    """Builds strokes from Quick, Draw!'s [[xs], [ys]] or [[xs], [ys], [ts]] per stroke.
-
-    Raises:
-        ValueError: a stroke is not two or three lists of equal length.
-    """
-    strokes = []
-    for index, part in enumerate(drawing):
-        if not isinstance(part, (list, tuple)) or len(part) not in (2, 3):
-            raise ValueError(f"Stroke {index} must be [[xs], [ys]] or [[xs], [ys], [ts]]; received {str(part)[:60]}.")
-        columns = [list(map(float, values)) for values in part]
-        if len({len(values) for values in columns}) != 1:
-            raise ValueError(f"Stroke {index} has lists of different lengths: {[len(v) for v in columns]}.")
-        width = float(pen_widths[index]) if pen_widths and index < len(pen_widths) else default_width
-        strokes.append(Stroke(np.array(columns, np.float32).T.reshape(-1, len(columns)), width))
-    return strokes
 
 
 class SampleStore:
@@ -352,7 +291,7 @@ class SampleStore:
         """
         labels = list(labels) if labels is not None else self.labels()
         index = {label: i for i, label in enumerate(labels)}
-        cache = self._read_cache()
+        cache = sample_cache.read_cache(self.cache_path)
         fresh: dict[str, tuple[tuple, np.ndarray]] = {}
         images, targets, ids = [], [], []
         for sample in self.samples():
@@ -369,31 +308,9 @@ class SampleStore:
             targets.append(index[sample.label])
             ids.append(sample.id)
         if fresh.keys() != cache.keys() or any(fresh[k][0] != cache[k][0] for k in fresh):
-            self._write_cache(fresh)
+            sample_cache.write_cache(self.cache_path, fresh)
         x = np.stack(images).astype(np.float32) if images else np.zeros((0, 28, 28), np.float32)
         return x, np.asarray(targets, np.int64), np.asarray(ids, dtype=str)
-
-    def _read_cache(self) -> dict:
-        try:
-            with np.load(self.cache_path, allow_pickle=False) as data:
-                if int(data["version"]) != _CACHE_VERSION:
-                    return {}
-                keys, stats, arrays = data["keys"], data["stats"], data["arrays"]
-        except (OSError, ValueError, KeyError):
-            return {}
-        return {
-            str(k): ((int(s[0]), int(s[1])), a if s[2] else None) for k, s, a in zip(keys, stats, arrays)
-        }
-
-    def _write_cache(self, entries: dict) -> None:
-        keys = np.asarray(list(entries), dtype=str)
-        stats = np.asarray([[k[0], k[1], a is not None] for k, a in entries.values()], np.int64).reshape(-1, 3)
-        arrays = np.stack([a if a is not None else np.zeros((28, 28), np.float32) for _, a in entries.values()]) \
-            if entries else np.zeros((0, 28, 28), np.float32)
-        with storage.atomic_path(self.cache_path) as temporary:
-            with open(temporary, "wb") as handle:
-                np.savez(handle, version=_CACHE_VERSION, keys=keys, stats=stats, arrays=arrays)
-
 
 def new_id() -> str:
     """Returns a new sample id: milliseconds since 1970 then random hex, so ids sort by time of saving."""
