@@ -335,3 +335,30 @@ def test_docks_follow_the_network_in_training_after_each_epoch(qtbot, saved_shap
     assert conv1.grid.image() != before
     np.testing.assert_array_equal(docks.weights("conv1")[0], in_training.layer_weights("conv1")[0])
     window.close()
+
+
+def test_window_shows_the_ensemble_member_the_user_picks(qtbot):
+    import keras
+
+    from model.architecture import build_model
+    from model.model_store import ModelInfo, save_model
+    from model.tasks import SHAPES
+
+    inputs = keras.Input((28, 28, 1), name="input")
+    members = [build_model(SMALL, 3, name=f"member{index}") for index in (1, 2)]
+    ensemble = keras.Model(inputs, keras.layers.Average(name="ensemble")([m(inputs) for m in members]))
+    save_model(ensemble, ModelInfo("shapes", list(SHAPES.labels), members=2))
+    window = _open_window(qtbot)
+    with qtbot.waitSignal(window.session.prediction_ready, timeout=30000,
+                          check_params_cb=lambda prediction: prediction is not None):
+        _draw_stroke(window)
+    docks = window.layer_docks
+    qtbot.waitUntil(lambda: len(docks.docks()) == 7)
+    # Member 2's layers are traced in the inference thread only now, in a later slot call than the model's load.
+    with qtbot.waitSignal(window.session.prediction_ready, timeout=30000,
+                          check_params_cb=lambda prediction: prediction is not None and prediction.member == 1):
+        docks.dock("input").member_box.setCurrentIndex(1)
+    expected = window.session.predictor.layer_weights("conv1", 1)[0]
+    np.testing.assert_array_equal(docks.weights("conv1")[0], expected)
+    assert not np.array_equal(expected, window.session.predictor.layer_weights("conv1", 0)[0])
+    window.close()
