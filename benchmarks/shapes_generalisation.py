@@ -10,6 +10,7 @@ panoramas, 3000 px), with app-like pen widths, some light-on-dark and some JPEG-
 Prints accuracy per class and the confusion matrix for both.
 
     nice -n 10 python benchmarks/shapes_generalisation.py [--per-label 7000] [--train-seconds 60]
+    nice -n 10 python benchmarks/shapes_generalisation.py --model MODEL.keras   # the app's Shapes model
 """
 
 from __future__ import annotations
@@ -207,25 +208,33 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=float, default=60.0)
     parser.add_argument("--eval-per-label", type=int, default=400)
     parser.add_argument("--save", help="also save the trained model here (.keras)")
+    parser.add_argument("--model", help="evaluate this trained Shapes model (.keras, e.g. the app's) instead of training")
     parser.add_argument("--samples", help="write a PNG of independent drawings and what the network sees")
     args = parser.parse_args()
 
     started = time.perf_counter()
-    x, y = make_dataset(args.per_label, seed=0)
-    print(f"make_dataset: {len(y)} drawings in {time.perf_counter() - started:.1f} s")
+    if not args.model:
+        x, y = make_dataset(args.per_label, seed=0)
+        print(f"make_dataset: {len(y)} drawings in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     x_other, y_other, kinds = independent_set(args.eval_per_label, seed=12345)
     print(f"independent simulator: {len(y_other)} drawings in {time.perf_counter() - started:.1f} s")
     if args.samples:
         tiles = [cv2.resize((image * 255).astype(np.uint8), (56, 56), interpolation=cv2.INTER_NEAREST) for image in x_other[:60]]
         cv2.imwrite(args.samples, np.vstack([np.hstack(tiles[i:i + 15]) for i in range(0, 60, 15)]))
-    model, seconds = train(x, y, args.train_seconds)
-    print(f"trained CLASSIC for {seconds:.0f} s")
+    if args.model:
+        import keras
+
+        model = keras.models.load_model(args.model)
+        print(f"evaluating {args.model}")
+    else:
+        model, seconds = train(x, y, args.train_seconds)
+        print(f"trained CLASSIC for {seconds:.0f} s")
     x_held, y_held = make_dataset(args.eval_per_label, seed=987)
     held = report("generator, held-out seed", model, x_held, y_held)
     other = report("independent people-like simulator", model, x_other, y_other, kinds)
     print(f"\nsummary: generator {held:.2%}, independent {other:.2%}")
-    if args.save:
+    if args.save and not args.model:
         model.save(args.save)
 
 
