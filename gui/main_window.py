@@ -149,14 +149,18 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.prediction_dock], [RIGHT_COLUMN_WIDTH], Qt.Orientation.Horizontal)
 
     def _tidy_default_layout(self) -> None:
-        # Docks that plug in on the right share tabs with Training, so the canvas stays the largest thing;
-        # one wider than the right column starts hidden (View > Panels shows it) rather than squeeze the canvas.
+        # Docks that plug in on the left or right share tabs with Training in the right column, so the canvas
+        # stays the largest thing in the window; docks along the bottom stay there.
         own = {self.prediction_dock, self.preview_dock, self.training_dock}
-        right = Qt.DockWidgetArea.RightDockWidgetArea
+        sides = (Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea)
         for dock in self._docks:
-            if dock in own or self.dockWidgetArea(dock) != right or dock.isFloating():
+            if dock in own or self.dockWidgetArea(dock) not in sides or dock.isFloating():
                 continue
+            visible = not dock.isHidden()
+            self.removeDockWidget(dock)  # tabifying alone leaves a dock of another area where it was
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.tabifyDockWidget(self.training_dock, dock)
+            dock.setVisible(visible)
         self.training_dock.raise_()
 
     def _hide_docks_too_wide(self) -> None:
@@ -178,6 +182,8 @@ class MainWindow(QMainWindow):
             self._first_show = False
             if self._using_default_layout:
                 self._hide_docks_too_wide()
+                # Minimum sizes measured before styling may have stretched the window past its default.
+                self.resize(*DEFAULT_SIZE)
 
     def _build_status_bar(self) -> None:
         self.model_label = QLabel(self, objectName="modelStatus")

@@ -50,7 +50,7 @@ class ProbabilityBars(QWidget):
         return QSize(240, self._row_height() * max(3, len(self._labels)) + 4)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(160, min(self.sizeHint().height(), 14 * max(3, len(self._labels))))
+        return QSize(160, 19 * max(3, len(self._labels)))
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
