@@ -18,11 +18,17 @@ MAX_KEYED_LABELS = 10
 
 
 def label_keys(task) -> dict[str, str]:
-    """Returns {label: key} for the labels that have a key: the digit itself in Digits, else 1…9, 0 in order."""
-    if all(len(label) == 1 and label.isdigit() for label in task.labels):
-        return {label: label for label in task.labels}
-    keys = [str(digit) for digit in range(1, 10)] + ["0"]
-    return {label: key for label, key in zip(task.labels, keys)}
+    """Returns {label: key} for the labels that have a key.
+
+    A label that is a digit is its own key (Digits: 0-9); the other labels take the free keys 1…9, 0 in order.
+    Labels beyond ten have no key; their button in the Data set dock saves them.
+    """
+    keys = {label: label for label in task.labels if len(label) == 1 and label.isdigit()}
+    free = [key for key in [str(digit) for digit in range(1, 10)] + ["0"] if key not in keys.values()]
+    for label in task.labels:
+        if label not in keys and free:
+            keys[label] = free.pop(0)
+    return keys
 
 
 def plural(count: int, label: str) -> str:

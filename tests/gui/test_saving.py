@@ -76,3 +76,15 @@ def test_enter_confirms_the_current_guess(ready_window, qtbot):
     QTest.keyClick(window, Qt.Key.Key_Return)
     assert SampleStore("shapes").counts() == {guess: 1}
     assert window.canvas.is_empty()
+
+
+def test_label_keys_keep_digits_and_fill_free_keys():
+    from gui.saving import label_keys
+    from model.tasks import DIGITS, SHAPES, Task
+
+    assert label_keys(DIGITS) == {str(d): str(d) for d in range(10)}
+    assert label_keys(SHAPES) == {"circle": "1", "square": "2", "triangle": "3"}
+    extended = Task("digits", DIGITS.labels + ("x",), "mnist")
+    assert label_keys(extended)["7"] == "7" and "x" not in label_keys(extended)
+    mixed = Task("m", ("1", "star", "heart"))
+    assert label_keys(mixed) == {"1": "1", "star": "2", "heart": "3"}
