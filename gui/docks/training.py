@@ -180,6 +180,7 @@ class TrainingDock(QDockWidget):
         if not training:
             self.progress_bar.setValue(0)
         self.resume_panel.setVisible(not training and _has_checkpoint(task.name))
+        self._refresh_mnist_hint(training)
         if busy_elsewhere:
             self.summary.setText(f"Training {session.training_task.capitalize()} in the background…")
         elif training:
@@ -188,6 +189,28 @@ class TrainingDock(QDockWidget):
             self.summary.setText(model_summary(task.display_name, session.info))
         else:
             self.summary.setText(f"{task.display_name}: no trained model yet.")
+
+
+    def _refresh_mnist_hint(self, training: bool) -> None:
+        # Before Digits' first training, say where MNIST will come from, so a missing file is no surprise.
+        session = self._session
+        if session.task.base_data != "mnist" or training or session.info is not None:
+            self.mnist_panel.hide()
+            return
+        from model.mnist import MnistUnavailableError, find_mnist
+
+        try:
+            found = find_mnist()
+        except MnistUnavailableError as error:
+            self.mnist_message.setText(str(error))
+            self.mnist_panel.show()
+            return
+        if found is not None:
+            self.mnist_panel.hide()
+        elif self.mnist_panel.isHidden():
+            self.mnist_message.setText("Digits learns from MNIST. Train downloads it through Keras (11 MB, once), "
+                                       "or choose an mnist.npz you already have.")
+            self.mnist_panel.show()
 
 
 def _has_checkpoint(task_name: str) -> bool:

@@ -9,6 +9,8 @@ import pytest
 from PySide6.QtCore import QTimer
 
 import model.training as training
+from drawing import drag, line_points
+from gui.main_window import MainWindow
 from gui.session import Phase
 from model.recipes import get_recipe
 
@@ -47,8 +49,10 @@ def fast_training(monkeypatch):
 
 def test_training_reports_progress_keeps_the_window_responsive_and_loads_the_new_model(window, qtbot, fast_training):
     fast_training(epochs=2)
-    fractions, ticks = [], []
+    fractions, ticks, snapshots = [], [], []
+    drag(window.canvas, line_points((100, 200), (300, 200)))
     window.session.training_progress.connect(lambda progress: fractions.append(progress.fraction))
+    window.session.training_epoch_ended.connect(snapshots.append)
     timer = QTimer(interval=20)
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start()
@@ -61,6 +65,9 @@ def test_training_reports_progress_keeps_the_window_responsive_and_loads_the_new
     assert task_name == "shapes" and result.status == "completed"
     assert fractions and fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
     assert len(ticks) >= 5, "the event loop kept running while the network trained"
+    assert len(snapshots) == 2 and all(len(s.probabilities) == 3 for s in snapshots), \
+        "after each epoch the docks get the network in training, run on the drawing"
+    assert snapshots[0].layers[0].values.shape[:2] == (28, 28)
     qtbot.waitUntil(lambda: window.session.phase == Phase.READY, timeout=30_000)
     assert window.session.info.recipe == "quick"
     assert "accuracy" in window.model_label.text() and "Shapes" in window.model_label.text()
@@ -108,3 +115,26 @@ def test_digits_without_mnist_explains_how_to_get_it_and_shapes_still_works(wind
     assert chosen == [False], "choosing the file starts Digits' training"
     window.toolbar.task_box.setCurrentIndex(window.toolbar.task_box.findData("shapes"))
     assert window.session.task.name == "shapes" and window.training_dock.train_button.isEnabled()
+
+
+def test_first_start_trains_shapes_in_the_background_while_the_canvas_works(qtbot, fast_training):
+    fast_training(epochs=1)
+    window = MainWindow("shapes")  # auto_train on, as for a user's first start
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(window.session.is_training, timeout=60_000)
+        assert window.prediction_dock.headline().startswith("Training Shapes")
+        drag(window.canvas, line_points((100, 100), (300, 300)))
+        assert len(window.canvas.strokes()) == 1 and not window.preview_dock.is_empty()
+        qtbot.waitUntil(lambda: window.session.phase == Phase.READY, timeout=60_000)
+        qtbot.waitUntil(lambda: window.prediction_dock.top_label() != "", timeout=10_000)
+    finally:
+        window.close()
+
+
+def test_digits_before_its_first_training_says_where_mnist_comes_from(window, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    window.toolbar.task_box.setCurrentIndex(window.toolbar.task_box.findData("digits"))
+    assert window.training_dock.mnist_panel.isVisibleTo(window.training_dock)
+    assert "MNIST" in window.training_dock.mnist_message.text()
