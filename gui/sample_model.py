@@ -1,5 +1,9 @@
 """The data set browser's Qt model: one row per saved drawing, thumbnails made only when a row is painted.
 
+Rows are drawn by Qt's own item delegate: with PySide6 6.12, QPainter calls from a Python
+`QStyledItemDelegate.paint` that Qt calls per row corrupt None's reference count and crash the process after
+some thousands of rows, so there is deliberately no custom delegate here.
+
 Rows are plain `model.samples.Sample`s (id, label, path), listed once per refresh with a directory scan. A
 thumbnail is read and scaled the first time its row is drawn and kept in a bounded cache, so opening a set of
 thousands of drawings costs a listing, and scrolling costs only the rows that come into view.
@@ -94,5 +98,9 @@ class SampleListModel(QAbstractListModel):
         if role == LabelRole:
             return sample.label
         if role == Qt.ItemDataRole.SizeHintRole:
-            return QSize(THUMBNAIL_SIZE + 12, THUMBNAIL_SIZE + (26 if self.show_labels else 10))
+            return self.item_size()
         return None
+
+    def item_size(self) -> QSize:
+        return QSize(THUMBNAIL_SIZE + 12, THUMBNAIL_SIZE + (26 if self.show_labels else 10))
+
