@@ -49,9 +49,9 @@ class ConvDock(LayerDock):
         self.body.addWidget(splitter, 1)
 
     def _build_switch(self) -> QHBoxLayout:
-        self.maps_button = QToolButton(text="Feature maps")
+        self.maps_button = QToolButton(text="Maps")
         self.kernels_button = QToolButton(text="Kernels")
-        self.maps_button.setToolTip("What each filter found in the drawing (click one to enlarge it)")
+        self.maps_button.setToolTip("Feature maps: what each filter found in the drawing (click one to enlarge it)")
         self.kernels_button.setToolTip("The learned 3×3 weights of each filter: red adds, blue subtracts")
         self.switch = QButtonGroup(self)
         for index, button in enumerate((self.maps_button, self.kernels_button)):

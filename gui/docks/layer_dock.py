@@ -7,7 +7,7 @@ when it is shown again, so a window full of closed docks costs nothing per strok
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDockWidget, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui import colormaps
@@ -49,6 +49,10 @@ class LayerDock(QDockWidget):
         self.setWidget(body)
         self.visibilityChanged.connect(self._on_self_visibility_changed)
         self._set_header()
+
+    def sizeHint(self) -> QSize:
+        # Room for the title ("pool1 · 14×14×32") before Qt shares out the row.
+        return QSize(max(140, super().sizeHint().width()), super().sizeHint().height())
 
     def set_group(self, group: LayerGroup) -> None:
         """Takes a new output of the same layer; paints now if visible, else when next shown."""
@@ -128,6 +132,7 @@ class DenseDock(LayerDock):
         self.strip = GridView(gap=0)
         self.readout = QLabel(UNIT_HINT)
         self.readout.setObjectName("unitReadout")
+        self.readout.setWordWrap(True)
         self.strip.tile_hovered.connect(self._on_strip_tile_hovered)
         self.body.addWidget(self.strip, 1)
         self.body.addWidget(self.readout)

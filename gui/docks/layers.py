@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from gui.docks.conv_dock import ConvDock
 from gui.docks.layer_dock import DenseDock, InputDock, LayerDock, OutputDock, PoolDock
@@ -20,7 +20,8 @@ from gui.docks.layer_info import LayerGroup, group_layers, signature
 DOCK_CLASSES = {"input": InputDock, "pool": PoolDock, "dense": DenseDock, "output": OutputDock}
 DEFAULT_AREA = Qt.DockWidgetArea.BottomDockWidgetArea
 # Relative widths in the default row: feature-map grids need the most room.
-WIDTH_WEIGHTS = {"input": 0.9, "conv": 1.7, "pool": 1.2, "dense": 1.1, "output": 1.1}
+MIN_COLUMN_WIDTH = 150
+WIDTH_WEIGHTS = {"input": 0.9, "conv": 1.8, "pool": 1.2, "dense": 0.9, "output": 1.0}
 
 
 class LayerDocks(QObject):
@@ -102,16 +103,12 @@ class LayerDocks(QObject):
         self._signature = ()
 
     def place_default(self) -> None:
-        """Puts every layer dock in the default arrangement: one row, in network order ("Reset layout")."""
-        previous = None
+        """Puts every layer dock in the default arrangement ("Reset layout")."""
         for dock in self._docks.values():
             dock.setFloating(False)
             self._window.addDockWidget(self._area, dock)
             dock.show()
-            if previous is not None:
-                self._window.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
-            previous = dock
-        self._size_default(list(self._docks.values()))
+        self._arrange(list(self._docks.values()))
 
     # ----- outputs ------------------------------------------------------------------------------------
 
@@ -148,26 +145,51 @@ class LayerDocks(QObject):
         self.clear()
         labels = tuple(getattr(self._predictor, "labels", ()))
         members = int(getattr(self._predictor, "members", 1) or 1)
-        previous: LayerDock | None = None
         for group in groups:
             dock = self._make_dock(group, labels, members)
             self._docks[group.name] = dock
             self._window.add_dock(dock, self._area)
-            if dock.property("layout_restored"):
-                continue  # the saved layout put it where the user left it
-            if previous is not None:
-                # Left to right in network order, the way the data flows.
-                self._window.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
-            previous = dock
-        if previous is not None:
-            self._size_default([dock for dock in self._docks.values() if not dock.property("layout_restored")])
+        # Docks the saved layout knew are where the user left them; the others go in the default row.
+        self._arrange([dock for dock in self._docks.values() if not dock.property("layout_restored")])
         self._signature = signature(groups)
         self.docks_rebuilt.emit()
 
+    def _arrange(self, docks: list[LayerDock]) -> None:
+        """One row in network order, the way the data flows; in a narrow row each pooling dock shares a tab
+        with the convolution before it, so no dock is squeezed below readable."""
+        central = self._window.centralWidget()
+        row_width = central.width() if central is not None else self._window.width()
+        narrow = bool(docks) and row_width / len(docks) < MIN_COLUMN_WIDTH
+        columns: list[LayerDock] = []
+        tabs: list[tuple[LayerDock, LayerDock]] = []
+        for dock in docks:
+            if columns and narrow and dock.group.kind == "pool" and columns[-1].group.kind == "conv":
+                tabs.append((columns[-1], dock))
+                continue
+            if columns:
+                self._window.splitDockWidget(columns[-1], dock, Qt.Orientation.Horizontal)
+            columns.append(dock)
+        # Tabs only after the row exists: splitting next to a tabbed dock would add to its tabs instead.
+        for conv, pool in tabs:
+            self._window.tabifyDockWidget(conv, pool)
+            conv.raise_()
+        if columns:
+            self._size_default(columns)
+
     def _size_default(self, docks: list[LayerDock]) -> None:
-        """Shares the row's width by what each dock shows, and gives the row a third of the window's height."""
+        """Shares the row's width by what each dock shows, and gives the row a third of the window's height.
+
+        Runs again once the window has laid the new docks out, when the row's real width is known.
+        """
+        self._apply_default_sizes(docks)
+        QTimer.singleShot(0, lambda: self._apply_default_sizes(docks))
+
+    def _apply_default_sizes(self, docks: list[LayerDock]) -> None:
+        docks = [dock for dock in docks if dock in self._docks.values() and not dock.isFloating()]
+        if not docks:
+            return
         weights = [WIDTH_WEIGHTS.get(dock.group.kind, 1.0) for dock in docks]
-        width = max(self._window.width(), 800)
+        width = max(sum(dock.width() for dock in docks), 700)
         self._window.resizeDocks(docks, [int(width * weight / sum(weights)) for weight in weights],
                                  Qt.Orientation.Horizontal)
         self._window.resizeDocks(docks[:1], [max(260, self._window.height() // 3)], Qt.Orientation.Vertical)

@@ -362,3 +362,19 @@ def test_window_shows_the_ensemble_member_the_user_picks(qtbot):
     np.testing.assert_array_equal(docks.weights("conv1")[0], expected)
     assert not np.array_equal(expected, window.session.predictor.layer_weights("conv1", 0)[0])
     window.close()
+
+
+def test_a_narrow_row_tabs_each_pooling_dock_behind_its_convolution(qtbot, predictor):
+    from PySide6.QtWidgets import QLabel
+
+    window = Window()
+    window.setCentralWidget(QLabel("canvas"))
+    qtbot.addWidget(window)
+    window.resize(700, 500)
+    window.show()
+    docks = LayerDocks(window)
+    docks.set_predictor(predictor)
+    docks.show_prediction(predictor.run(_drawing()))
+    assert window.tabifiedDockWidgets(docks.dock("conv1")) == [docks.dock("pool1")]
+    assert window.tabifiedDockWidgets(docks.dock("conv2")) == [docks.dock("pool2")]
+    assert not window.tabifiedDockWidgets(docks.dock("dense1"))
