@@ -273,12 +273,20 @@ def recalibrate_batch_norm(keras_model, x, samples: int = 5000, batch_size: int 
     for network in _networks(keras_model):
         for layer in network.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
-                probe = keras.Model(network.input, layer.input)
-                values = np.concatenate([np.asarray(probe(images[start:start + batch_size], training=False))
-                                         for start in range(0, len(images), batch_size)])
-                axes = tuple(range(values.ndim - 1))
-                layer.moving_mean.assign(values.mean(axis=axes))
-                layer.moving_variance.assign(values.var(axis=axes))
+                mean, variance = _channel_statistics(keras.Model(network.input, layer.input), images, batch_size)
+                layer.moving_mean.assign(mean)
+                layer.moving_variance.assign(variance)
+
+
+def _channel_statistics(probe, images, batch_size):
+    # Summed batch by batch: the first layer's inputs for 5,000 images would take half a gigabyte.
+    count, total, squares = 0, 0.0, 0.0
+    for start in range(0, len(images), batch_size):
+        values = np.asarray(probe(images[start:start + batch_size], training=False), np.float64)
+        values = values.reshape(-1, values.shape[-1])
+        count, total, squares = count + len(values), total + values.sum(axis=0), squares + (values ** 2).sum(axis=0)
+    mean = total / count
+    return mean.astype(np.float32), np.maximum(squares / count - mean ** 2, 0.0).astype(np.float32)
 
 
 def _networks(keras_model) -> list:

@@ -147,3 +147,17 @@ def test_augmentation_thins_and_thickens_strokes_and_keeps_images_whole():
     varied = np.asarray(augment_batch(x, **RECIPES["best"].augmentation))
     assert varied.shape == x.shape and np.allclose(varied.max(axis=(1, 2, 3)), 1.0, atol=1e-5)
     assert len({round(float(value), 2) for value in varied.sum(axis=(1, 2, 3))}) > 10
+
+
+def test_recalibration_sets_batch_norm_statistics_to_the_clean_data():
+    import keras
+
+    from model.training import build_member, recalibrate_batch_norm
+
+    model = build_member(get_recipe("quick"), 3)
+    x = bars_data(train=64).x_train
+    recalibrate_batch_norm(model, x, batch_size=16)
+    conv1 = np.asarray(keras.Model(model.input, model.get_layer("conv1").output)(x[..., None]))
+    layer = model.get_layer("conv1_bn")
+    np.testing.assert_allclose(layer.moving_mean, conv1.mean(axis=(0, 1, 2)), rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(layer.moving_variance, conv1.var(axis=(0, 1, 2)), rtol=1e-3, atol=1e-6)
