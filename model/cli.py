@@ -118,7 +118,7 @@ def _load_or_train(task, model_path):
         _say(f"Task {task.name!r} has no trained model yet; training the quick recipe first.")
         try:
             train_task(task, "quick", progress=_progress_printer())
-        except MnistUnavailableError as error:
+        except (MnistUnavailableError, ValueError) as error:
             raise ModelNotFoundError(f"Cannot train {task.name!r} to predict with: {error}") from error
     keras_model, info = load_model(task.name, path=model_path)
     return Predictor(keras_model, info.labels)

@@ -122,3 +122,11 @@ def test_train_digits_offline_fails_with_the_way_to_get_mnist(offline, capsys):
 def test_unknown_task_is_a_usage_error(capsys):
     assert main.main(["predict", "--task", "stars", "x.png"]) == 2
     assert "Unknown task 'stars'" in capsys.readouterr().err
+
+
+def test_predict_for_a_new_task_without_model_says_it_needs_drawings(tmp_path, capsys):
+    from model.user_tasks import create_task
+
+    task = create_task("Stars", ["star", "heart", "house"])
+    assert main.main(["predict", "--task", task.name, _drawing(tmp_path / "a.png")]) == 1
+    assert "saved drawings" in capsys.readouterr().err
