@@ -7,6 +7,7 @@ window's own docks exist and before the saved layout is restored, so their docks
 
 from __future__ import annotations
 
+import traceback
 from typing import Callable
 
 INSTALLERS: list[Callable] = []
@@ -32,7 +33,17 @@ def _install_collection(window) -> None:
 INSTALLERS.append(_install_collection)
 
 
-def install_all(window) -> None:
-    """Runs every registered installer on the window."""
+def install_all(window) -> list[str]:
+    """Runs every registered installer on the window and returns a message for each one that failed.
+
+    A broken panel must not keep the canvas and the prediction from opening, so failures are collected
+    (and printed with their traceback) instead of raised.
+    """
+    failures = []
     for install in INSTALLERS:
-        install(window)
+        try:
+            install(window)
+        except Exception as error:  # any bug in a panel; the window shows the message
+            traceback.print_exc()
+            failures.append(f"{getattr(install, '__name__', install)}: {type(error).__name__}: {error}")
+    return failures

@@ -6,7 +6,7 @@ signals); see gui/extensions.py for where to register them.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
@@ -24,6 +24,8 @@ from model.preprocessing import preprocess
 LAYOUT_VERSION = 1
 DEFAULT_SIZE = (1280, 800)
 RIGHT_COLUMN_WIDTH = 380
+# What is left of a 800 px window's right column below the prediction and the network input.
+SIDE_DOCK_MAX_HEIGHT = 300
 
 
 class MainWindow(QMainWindow):
@@ -59,7 +61,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_status_bar()
         self._connect()
-        extensions.install_all(self)
+        self.extension_errors = extensions.install_all(self)
         self._tidy_default_layout()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self.resize(*DEFAULT_SIZE)
@@ -67,6 +69,8 @@ class MainWindow(QMainWindow):
         self._first_show = True
         self.persist_layout = True
         self._on_session_task_changed(self.session.task)
+        if self.extension_errors:
+            self.statusBar().showMessage("Some panels could not be loaded: " + "; ".join(self.extension_errors))
 
     # ----- public surface for docks ---------------------------------------------------------------------
 
@@ -164,17 +168,27 @@ class MainWindow(QMainWindow):
         self.training_dock.raise_()
 
     def _hide_docks_too_wide(self) -> None:
-        # A dock's true minimum size is known only once it is shown and styled.
+        # A dock's true minimum size is known only once it is shown and styled. One too big for the right
+        # column would stretch the window past the screen even as a background tab, so it starts hidden
+        # and floating: View > Panels (or its own panel code) shows it as a window of its own.
         own = {self.prediction_dock, self.preview_dock, self.training_dock}
         right = Qt.DockWidgetArea.RightDockWidgetArea
-        hidden = False
         for dock in self._docks:
-            if dock not in own and self.dockWidgetArea(dock) == right and not dock.isFloating() \
-                    and dock.minimumSizeHint().width() > RIGHT_COLUMN_WIDTH + 80:
+            if dock in own or self.dockWidgetArea(dock) != right or dock.isFloating():
+                continue
+            minimum = dock.minimumSizeHint()
+            if minimum.width() > RIGHT_COLUMN_WIDTH + 80 or minimum.height() > SIDE_DOCK_MAX_HEIGHT:
                 dock.hide()
-                hidden = True
-        if hidden:
-            self.training_dock.raise_()
+                dock.setFloating(True)
+                size = dock.sizeHint().expandedTo(minimum)
+                dock.resize(size)
+                dock.move(self.geometry().center() - QPoint(size.width() // 2, size.height() // 2))
+        self.training_dock.raise_()
+
+    def _restore_default_size(self) -> None:
+        if not self.isMaximized() and not self.isFullScreen():
+            self.resize(*DEFAULT_SIZE)
+        self.resizeDocks([self.prediction_dock], [RIGHT_COLUMN_WIDTH], Qt.Orientation.Horizontal)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -183,7 +197,7 @@ class MainWindow(QMainWindow):
             if self._using_default_layout:
                 self._hide_docks_too_wide()
                 # Minimum sizes measured before styling may have stretched the window past its default.
-                self.resize(*DEFAULT_SIZE)
+                QTimer.singleShot(0, self._restore_default_size)
 
     def _build_status_bar(self) -> None:
         self.model_label = QLabel(self, objectName="modelStatus")
@@ -275,8 +289,7 @@ class MainWindow(QMainWindow):
         self._using_default_layout = True
         if self.isVisible():
             self._hide_docks_too_wide()
-        if not self.isMaximized() and not self.isFullScreen():
-            self.resize(*DEFAULT_SIZE)
+        self._restore_default_size()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.persist_layout:

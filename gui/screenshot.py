@@ -44,20 +44,32 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
     def draw_when_ready() -> None:
         session = window.session
         if session.phase == Phase.READY and not window.canvas.strokes():
-            canvas = window.canvas
-            side = 0.6 * min(canvas.width(), canvas.height())
-            box = ((canvas.width() - side) / 2, (canvas.height() - side) / 2, side, side)
-            canvas.set_strokes(demo_drawing(drawing, box, canvas.pen_width()))
+            # Docks that follow the model (one per layer) appear now; draw once the canvas has its size.
+            QTimer.singleShot(800, draw)
         elif session.phase in (Phase.MISSING, Phase.ERROR) and not session.is_training():
             session.train("quick")
 
+    def draw(again: bool = False) -> None:
+        if again or not window.canvas.strokes():
+            canvas = window.canvas
+            outcome["drawn_size"] = canvas.size()
+            side = 0.6 * min(canvas.width(), canvas.height())
+            box = ((canvas.width() - side) / 2, (canvas.height() - side) / 2, side, side)
+            canvas.set_strokes(demo_drawing(drawing, box, canvas.pen_width()))
+
     def save_when_predicted(prediction) -> None:
-        if prediction is None or not window.canvas.strokes():
+        if prediction is None or not window.canvas.strokes() or outcome.get("saving"):
             return
+        outcome["saving"] = True
         # Let the docks repaint with this prediction before grabbing the window.
         QTimer.singleShot(300, save)
 
     def save() -> None:
+        if window.canvas.size() != outcome.get("drawn_size"):
+            # The canvas changed size as docks appeared: fit the drawing to it again and wait for its prediction.
+            outcome["saving"] = False
+            draw(again=True)
+            return
         image = window.grab()
         try:
             with atomic_path(path) as temporary:

@@ -73,8 +73,9 @@ class PreviewDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(12, 8, 12, 10)
         self.view = PixelView(body)
-        caption = QLabel("28 × 28, white ink on black: what the network sees", body, objectName="caption")
-        caption.setWordWrap(True)
+        caption = QLabel("What the network sees: 28 × 28", body, objectName="caption")
+        caption.setToolTip("The drawing after preprocessing: cropped, scaled to 20 px, centred by mass, "
+                           "white ink on black like MNIST")
         caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.view, 1)
         layout.addWidget(caption)

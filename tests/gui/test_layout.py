@@ -51,3 +51,7 @@ def test_every_dock_is_listed_in_the_view_menu(window):
     assert not window.training_dock.isVisible()
     action.trigger()
     assert window.training_dock.isVisible()
+
+
+def test_every_panel_installs_without_error(window):
+    assert window.extension_errors == []
