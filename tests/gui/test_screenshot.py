@@ -1,0 +1,28 @@
+"""`python main.py --screenshot PATH --draw SHAPE` renders the real window with a live prediction to a PNG."""
+
+from __future__ import annotations
+
+import argparse
+
+from PySide6.QtGui import QImage
+
+from gui.app import run_app
+
+
+def screenshot_args(path, drawing):
+    return argparse.Namespace(screenshot=str(path), draw=drawing, gui_task=None, command=None)
+
+
+def test_screenshot_draws_predicts_and_saves_a_png(shapes_model, tmp_path, capsys):
+    path = tmp_path / "shots" / "window.png"
+    assert run_app(screenshot_args(path, "circle")) == 0
+    image = QImage(str(path))
+    assert not image.isNull() and image.width() >= 800 and image.height() >= 600
+    assert "circle for a drawn circle" in capsys.readouterr().out
+    assert not list(path.parent.glob(".*part*")), "no temporary file is left behind"
+
+
+def test_screenshot_rejects_an_unknown_drawing(tmp_path, capsys):
+    assert run_app(screenshot_args(tmp_path / "x.png", "hexagon")) == 2
+    assert "hexagon" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
