@@ -48,7 +48,7 @@ class CurvesWidget(QWidget):
         painter.end()
 
     def _panel(self, painter: QPainter, rect: QRectF, title: str, keys, fixed=None) -> None:
-        plot = rect.adjusted(30, 18, -6, -18)
+        plot = rect.adjusted(36, 18, -6, -18)
         painter.setPen(TEXT_COLOR)
         painter.setFont(QFont(self.font().family(), 8))
         painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), 16), Qt.AlignmentFlag.AlignCenter, title)
@@ -66,7 +66,7 @@ class CurvesWidget(QWidget):
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             painter.setPen(TEXT_COLOR)
             label = f"{low + step / 2 * (high - low):.2f}" if fixed is None else f"{100 * step / 2:.0f}%"
-            painter.drawText(QRectF(rect.left(), y - 7, 28, 14), Qt.AlignmentFlag.AlignRight, label)
+            painter.drawText(QRectF(rect.left(), y - 7, 33, 14), Qt.AlignmentFlag.AlignRight, label)
             painter.setPen(QPen(GRID_COLOR, 1))
         epochs = max(1, len(self._history))
         painter.setPen(TEXT_COLOR)

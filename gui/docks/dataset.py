@@ -67,13 +67,16 @@ class DatasetDock(QDockWidget):
         row = QHBoxLayout()
         self.title = QLabel(body, objectName="datasetTitle")
         row.addWidget(self.title, 1)
-        for text, request, tip in (("New task…", "new_task", "Create a task with your own labels"),
-                                   ("Labels…", "labels", "Add, rename or remove this task's labels"),
-                                   ("Import…", "import", "Import images, Quick, Draw! files or an .npz"),
-                                   ("Export…", "export", "Export the drawings or the trained model")):
-            button = QToolButton(body, text=text, toolTip=tip, autoRaise=True)
-            button.clicked.connect(lambda _=False, request=request: self.manage_requested.emit(request))
-            row.addWidget(button)
+        # One menu button keeps the header narrow enough for a side column.
+        self.manage_button = QToolButton(body, text="Manage", autoRaise=True, objectName="datasetManage")
+        self.manage_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.manage_button)
+        for text, request in (("New task…", "new_task"), ("Labels of this task…", "labels"),
+                              ("Import drawings…", "import"), ("Export…", "export")):
+            menu.addAction(text, lambda request=request: self.manage_requested.emit(request))
+        self.manage_button.setMenu(menu)
+        self.manage_button.setToolTip("Create a task, edit its labels, import or export drawings")
+        row.addWidget(self.manage_button)
         return row
 
     def _build_filter(self, body) -> QHBoxLayout:

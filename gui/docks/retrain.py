@@ -6,9 +6,9 @@ live prediction go on, the status bar and Training dock show the progress, and t
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from gui.charts import BeforeAfterBars, ConfusionWidget, CurvesWidget
 from gui.progress_text import progress_details, progress_fraction
@@ -48,12 +48,13 @@ class RetrainDock(QDockWidget):
         self.status = QLabel(body, objectName="retrainStatus", wordWrap=True)
         layout.addWidget(self.status)
         layout.addLayout(self._build_buttons(body))
+        layout.addLayout(self._build_auto_row(body))
         self.progress_bar = QProgressBar(body, maximum=1000, textVisible=True)
         self.progress_bar.hide()
         self.details = QLabel(body, wordWrap=True)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.details)
-        self.accuracy = QLabel(body, objectName="beforeAfterAccuracy")
+        self.accuracy = QLabel(body, objectName="beforeAfterAccuracy", wordWrap=True)
         layout.addWidget(self.accuracy)
         self.curves = CurvesWidget(body)
         layout.addWidget(self.curves)
@@ -71,7 +72,11 @@ class RetrainDock(QDockWidget):
         layout.addLayout(bottom, 1)
         self.correction_title.hide()
         self.correction_bars.hide()
-        self.setWidget(body)
+        # Scrolls rather than insists on its full height, so it fits a tab in a short side column.
+        scroll = QScrollArea(self, widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
         session.training_started.connect(self._on_session_training_started)
         session.training_progress.connect(self._on_session_training_progress)
         session.training_epoch_ended.connect(self._on_session_training_epoch_ended)
@@ -97,8 +102,14 @@ class RetrainDock(QDockWidget):
         row.addWidget(self.retrain_button)
         row.addWidget(self.rollback_button)
         row.addStretch(1)
-        row.addWidget(QLabel("Auto after", body))
+        return row
+
+    def _build_auto_row(self, body) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Retrain by itself after", body))
         row.addWidget(self.auto_box)
+        row.addWidget(QLabel("new drawings", body))
+        row.addStretch(1)
         return row
 
     # ----- public surface -------------------------------------------------------------------------------
