@@ -25,7 +25,7 @@ LAYOUT_VERSION = 1
 DEFAULT_SIZE = (1280, 800)
 RIGHT_COLUMN_WIDTH = 380
 # What is left of a 800 px window's right column below the prediction and the network input.
-SIDE_DOCK_MAX_HEIGHT = 300
+SIDE_DOCK_MAX_HEIGHT = 250
 
 
 class MainWindow(QMainWindow):

@@ -50,7 +50,7 @@ class ProbabilityBars(QWidget):
         return QSize(240, self._row_height() * max(3, len(self._labels)) + 4)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(160, 19 * max(3, len(self._labels)))
+        return QSize(160, 16 * max(3, len(self._labels)))
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
@@ -162,6 +162,8 @@ class PredictionDock(QDockWidget):
         title = session.task.display_name
         self._train_button.setVisible(session.phase in (Phase.MISSING, Phase.ERROR) and not session.is_training())
         self._train_button.setText(f"Train {title}")
+        # Without a model the bars would only take room from the message.
+        self._bars.setVisible(session.phase == Phase.READY)
         if session.phase == Phase.READY:
             if not self._has_input:
                 self._show("Draw something", drawing_hint(session.task))

@@ -22,7 +22,7 @@ class PixelView(QWidget):
         self._image = None
         self._array: np.ndarray | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(112, 112)
+        self.setMinimumSize(84, 84)
 
     def set_array(self, array: np.ndarray | None) -> None:
         """Shows a 2-D float array in [0, 1] (white ink on black), or the empty state for None."""
@@ -71,7 +71,7 @@ class PreviewDock(QDockWidget):
         self.setObjectName("previewDock")
         body = QWidget(self)
         layout = QVBoxLayout(body)
-        layout.setContentsMargins(12, 8, 12, 10)
+        layout.setContentsMargins(12, 6, 12, 6)
         self.view = PixelView(body)
         caption = QLabel("What the network sees: 28 × 28", body, objectName="caption")
         caption.setToolTip("The drawing after preprocessing: cropped, scaled to 20 px, centred by mass, "
