@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 
 from drawing import circle_points, drag, line_points
 from gui.canvas import DrawingCanvas
+from model.strokes import drawing_bounds
 
 
 @pytest.fixture
@@ -97,6 +98,9 @@ def test_a_resize_loses_nothing(canvas, qtbot):
     canvas.resize(200, 150)  # the drawing now lies partly outside the canvas
     qtbot.wait(10)
     assert len(canvas.strokes()) == 1
+    left, top, right, bottom = drawing_bounds(canvas.strokes())
+    assert ((left + right) / 2, (top + bottom) / 2) == pytest.approx((200, 125), abs=1), \
+        "the drawing keeps its place relative to the centre of the paper"
     shrunk = canvas.to_array()
     assert int((shrunk < 128).sum()) == int((before < 128).sum()), "strokes outside the canvas still count"
     canvas.resize(400, 300)
@@ -121,3 +125,16 @@ def _point(x, y):
     from PySide6.QtCore import QPoint
 
     return QPoint(round(x), round(y))
+
+
+def test_a_finger_draws_like_the_mouse(canvas, qtbot):
+    from PySide6.QtCore import QPoint
+
+    device = QTest.createTouchDevice()
+    QTest.touchEvent(canvas, device).press(0, QPoint(60, 60)).commit()
+    for x in range(70, 300, 10):
+        QTest.touchEvent(canvas, device).move(0, QPoint(x, 60 + x // 4)).commit()
+    with qtbot.waitSignal(canvas.stroke_finished, timeout=1000):
+        QTest.touchEvent(canvas, device).release(0, QPoint(300, 135)).commit()
+    assert len(canvas.strokes()) == 1 and len(canvas.strokes()[0].points) > 10
+    assert canvas.to_array()[60 + 150 // 4, 150] < 128
