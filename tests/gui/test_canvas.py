@@ -99,7 +99,8 @@ def test_a_resize_loses_nothing(canvas, qtbot):
     qtbot.wait(10)
     assert len(canvas.strokes()) == 1
     left, top, right, bottom = drawing_bounds(canvas.strokes())
-    assert ((left + right) / 2, (top + bottom) / 2) == pytest.approx((200, 125), abs=1), \
+    expected = (300 - (400 - canvas.width()) / 2, 200 - (300 - canvas.height()) / 2)
+    assert ((left + right) / 2, (top + bottom) / 2) == pytest.approx(expected, abs=1), \
         "the drawing keeps its place relative to the centre of the paper"
     shrunk = canvas.to_array()
     assert int((shrunk < 128).sum()) == int((before < 128).sum()), "strokes outside the canvas still count"
