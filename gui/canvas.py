@@ -122,21 +122,33 @@ class DrawingCanvas(QWidget):
         self._commit(list(strokes))
 
     def is_empty(self) -> bool:
-        """Returns True when no ink is on the canvas (eraser strokes alone do not count)."""
-        return drawing_bounds(self._strokes) is None
+        """Returns True when no ink is on the canvas, counting a stroke in progress (eraser strokes do not count)."""
+        current = self._current_stroke()
+        return drawing_bounds(self._strokes + ([current] if current is not None else [])) is None
 
     def to_array(self) -> np.ndarray:
-        """Returns the drawing as a uint8 grayscale array, dark ink on light paper.
+        """Returns the drawing, including a stroke still being drawn, as uint8 grayscale: dark ink on light paper.
 
         The image covers the canvas and, if strokes reach outside it (the window was made smaller), them too.
         """
+        current = self._current_stroke()
+        strokes = self._strokes + ([current] if current is not None else [])
         area = QRectF(0, 0, self.width(), self.height())
-        bounds = drawing_bounds(self._strokes)
+        bounds = drawing_bounds(strokes)
         if bounds is not None:
             left, top, right, bottom = bounds
             area = area.united(QRectF(left, top, right - left, bottom - top))
         rect = area.toAlignedRect()
-        image = render_to_image(self._strokes, rect.width(), rect.height(), QPointF(-rect.left(), -rect.top()))
+        if rect.size() == self._buffer.size() and self._buffer.devicePixelRatio() == 1:
+            # The finished strokes are already painted: add the one in progress, skip re-rendering the rest.
+            image = self._buffer.copy()
+            if current is not None:
+                painter = QPainter(image)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                paint_stroke(painter, current)
+                painter.end()
+        else:
+            image = render_to_image(strokes, rect.width(), rect.height(), QPointF(-rect.left(), -rect.top()))
         return qimage_to_array(image.convertToFormat(QImage.Format.Format_Grayscale8))
 
     def pen_width(self) -> float:

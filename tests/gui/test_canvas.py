@@ -139,3 +139,14 @@ def test_a_finger_draws_like_the_mouse(canvas, qtbot):
         QTest.touchEvent(canvas, device).release(0, QPoint(300, 135)).commit()
     assert len(canvas.strokes()) == 1 and len(canvas.strokes()[0].points) > 10
     assert canvas.to_array()[60 + 150 // 4, 150] < 128
+
+
+def test_the_stroke_being_drawn_is_part_of_the_drawing_before_the_pen_lifts(canvas, qtbot):
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _point(50, 150))
+    for x, y in line_points((50, 150), (350, 150)):
+        QTest.mouseMove(canvas, _point(x, y))
+    with qtbot.waitSignal(canvas.drawing_changed, timeout=1000):
+        pass
+    assert canvas.strokes() == [], "the pen has not lifted yet"
+    assert canvas.to_array()[150, 200] < 100 and not canvas.is_empty()
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _point(350, 150))

@@ -53,3 +53,18 @@ def test_without_a_model_the_panel_says_so_and_offers_training(window, qtbot):
     assert window.prediction_dock.top_label() == ""
     assert "No Shapes model" in window.prediction_dock.headline()
     assert window.prediction_dock._train_button.isVisible()
+
+
+def test_the_guess_follows_the_pen_before_it_lifts(ready_window, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    canvas = ready_window.canvas
+    left, top, side = center_box(canvas)
+    points = [QPoint(round(x), round(y)) for x, y in circle_points(left + side / 2, top + side / 2, side / 2)]
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
+    with qtbot.waitSignal(ready_window.prediction_ready, check_params_cb=lambda p: p is not None, timeout=10_000):
+        for point in points[1:]:
+            QTest.mouseMove(canvas, point)
+    assert canvas.strokes() == [], "predicted while the stroke was still being drawn"
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
