@@ -56,6 +56,7 @@ def measure(recipe: str, model_path: str | None, epochs: int | None, canvas_coun
         "mnist_test_accuracy": _accuracy(predictor, x_test, y_test),
         "train_seconds": round(seconds, 1), "samples_per_second": round(samples / seconds) if seconds else None,
         "peak_memory_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "memory_of": "evaluation only (model loaded)" if model_path else "training",
     }
     if predictor.members > 1:
         figures["member_accuracies"] = [_accuracy(Predictor(member, info.labels), x_test, y_test)
@@ -112,7 +113,8 @@ def _print(figures: dict) -> None:
     print(f"{figures['recipe']:>6}: MNIST test {figures['mnist_test_accuracy']:.2%}"
           f"{' (members ' + ', '.join(f'{value:.2%}' for value in members) + ')' if members else ''}; "
           f"trained {figures['train_seconds']} s for {figures['epochs']} epochs x {figures['members']} member(s), "
-          f"{figures['samples_per_second']} samples/s; peak memory {figures['peak_memory_mib']} MiB; "
+          f"{figures['samples_per_second']} samples/s; peak memory {figures['peak_memory_mib']} MiB "
+          f"({figures['memory_of']}); "
           f"canvas-style digits {figures['canvas_accuracy']:.2%} of {figures['canvas_count']} "
           f"({', '.join(f'{name} {value:.1%}' for name, value in figures['canvas_by_pen'].items())})", flush=True)
 
