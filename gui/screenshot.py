@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 
 from gui.demo_drawings import NAMES, demo_drawing
 from gui.session import Phase
@@ -33,13 +33,16 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
     window.use_default_layout()
     window.show()
     outcome = {"code": 1}
+    # A loop of its own, not app.exec()/app.quit(): quitting the application would end every later event loop
+    # in this process at once (the test suite runs this in-process).
+    loop = QEventLoop()
 
     def finish(code: int, message: str = "") -> None:
         if message:
             print(message, file=sys.stderr)
         outcome["code"] = code
         window.close()
-        app.quit()
+        loop.quit()
 
     def draw_when_ready() -> None:
         session = window.session
@@ -90,5 +93,5 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
     window.prediction_ready.connect(save_when_predicted)
     QTimer.singleShot(TIMEOUT_MS, lambda: finish(1, "error: no model became ready in time for the screenshot."))
     QTimer.singleShot(0, draw_when_ready)
-    app.exec()
+    loop.exec()
     return outcome["code"]
