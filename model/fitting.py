@@ -10,24 +10,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from model.training_progress import TrainingProgress
+
+
+def RetrainProgress(phase: str, **fields) -> TrainingProgress:
+    """Returns a `TrainingProgress` for a retrain, which always trains a single member."""
+    return TrainingProgress(phase, member=1, **fields)
+
+
 FINE_TUNE_AUGMENTATION = {"shift": 2.0, "rotation_degrees": 10.0, "shear": 0.15, "scale": 0.12,
                           "stroke_probability": 0.5}
-
-
-@dataclass
-class RetrainProgress:
-    """Progress of a retrain, with the fields of `model.training.TrainingProgress` that a progress bar reads."""
-
-    phase: str
-    epoch: int = 0
-    epochs: int = 0
-    batch: int = 0
-    batches: int = 0
-    logs: dict = field(default_factory=dict)
-    elapsed_s: float = 0.0
-    eta_s: float | None = None
-    member: int = 1
-    members: int = 1
 
 
 @dataclass
@@ -83,8 +75,8 @@ def _progress_callback_class():
             done = self.epoch * self.batches + batch + 1
             elapsed = time.monotonic() - self.started
             eta = elapsed / done * (self.epochs * self.batches - done)
-            self.report(RetrainProgress("training", self.epoch + 1, self.epochs, batch + 1, self.batches,
-                                        dict(logs or {}), elapsed, eta))
+            self.report(RetrainProgress("training", epoch=self.epoch + 1, epochs=self.epochs, batch=batch + 1,
+                                        batches=self.batches, logs=dict(logs or {}), elapsed_s=elapsed, eta_s=eta))
             if self.should_stop is not None and self.should_stop():
                 self.cancelled = True
                 self.model.stop_training = True
