@@ -26,35 +26,8 @@ import numpy as np  # noqa: E402
 
 from model.preprocessing import preprocess  # noqa: E402
 from model.shapes import SHAPE_LABELS, make_dataset  # noqa: E402
-from model.strokes import Stroke, render_strokes  # noqa: E402
 
-PEN_WIDTHS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48)
-
-
-def hand_path(targets: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Moves a pen through `targets` (unit space) like a hand: steered velocity, inertia, jitter."""
-    speed = rng.uniform(0.008, 0.02)
-    steering = rng.uniform(0.2, 0.6)  # low: the hand swings wide at corners
-    reach = rng.uniform(0.01, 0.1)  # how close it must get before aiming at the next point
-    shake = rng.uniform(0.0, 0.25) * speed
-    position = targets[0] + rng.normal(0, 0.01, 2)
-    velocity = np.zeros(2)
-    drift = np.zeros(2)
-    points, index = [position.copy()], 1
-    for _ in range(5000):
-        if index >= len(targets):
-            break
-        to_target = targets[index] - position
-        distance = float(np.linalg.norm(to_target))
-        if distance < (reach if index < len(targets) - 1 else speed):
-            index += 1
-            continue
-        desired = to_target / distance * min(speed, distance)
-        velocity += (desired - velocity) * steering
-        drift = 0.8 * drift + rng.normal(0, shake, 2)
-        position = position + velocity + drift
-        points.append(position.copy())
-    return np.array(points)
+from hand import draw_on_canvas, hand_path  # noqa: E402
 
 
 def circle_targets(rng: np.random.Generator) -> list[np.ndarray]:
@@ -120,36 +93,7 @@ def triangle_targets(rng: np.random.Generator) -> list[np.ndarray]:
 def simulate(label: str, rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """One people-like drawing of `label` on an unusual canvas, as the image a user gives, and its kind."""
     targets = {"circle": circle_targets, "square": square_targets, "triangle": triangle_targets}[label](rng)
-    paths = [hand_path(t, rng) for t in targets]
-    if rng.random() < 0.3:  # a mouse reporting every few steps only: polygonal curves
-        every = int(rng.integers(3, 12))
-        paths = [np.concatenate([path[::every], path[-1:]]) for path in paths]
-    draw = rng.random()
-    if draw < 0.25:
-        kind, (width, height) = "tiny canvas", (int(v) for v in rng.integers(56, 150, 2))
-    elif draw < 0.4:
-        kind, height = "panorama", int(rng.integers(200, 500))
-        width = int(height * rng.uniform(2.5, 4))
-    elif draw < 0.55:
-        kind, (width, height) = "huge canvas", (int(v) for v in rng.integers(1600, 3000, 2))
-    else:
-        kind, (width, height) = "ordinary", (int(v) for v in rng.integers(300, 900, 2))
-    points = np.concatenate(paths)
-    low, high = points.min(0), points.max(0)
-    size = max(30.0, rng.uniform(0.15, 0.9) * min(width, height))
-    pen = float(rng.choice(PEN_WIDTHS)) * max(0.3, min(width, height) / 600) ** 0.5
-    pen = float(np.clip(pen, 1, 0.15 * size))
-    scale = (size - pen) / max(high - low)
-    room = np.array([width, height]) - (high - low) * scale - pen
-    origin = rng.uniform(0, 1, 2) * np.maximum(room, 0) + pen / 2 - low * scale
-    strokes = [Stroke(path * scale + origin, pen) for path in paths]
-    image = render_strokes(strokes, width, height)
-    if rng.random() < 0.1:
-        image, kind = 255 - image, kind + ", light on dark"
-    if rng.random() < 0.15:
-        image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 50])[1], cv2.IMREAD_GRAYSCALE)
-        kind += ", JPEG"
-    return image, kind
+    return draw_on_canvas([hand_path(t, rng) for t in targets], rng)
 
 
 def independent_set(per_label: int, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
