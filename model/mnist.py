@@ -4,8 +4,9 @@ Where `load_mnist` looks, in order: an explicit path, `$CONVCANVAS_MNIST`, the "
 `data_dir()/settings.json`, Keras' cache `~/.keras/datasets/mnist.npz`, then Keras' download (which
 fills that cache). Offline with none of these, `MnistUnavailableError` says how to get the file.
 
-For training, every image goes through `model.preprocessing.preprocess`, like any drawing; the result
-is cached under `data_dir()/cache/`, keyed by the file and the preprocessing code, so it is done once.
+For training, every image goes through `model.preprocessing.preprocess`, like any drawing, and the
+training set gains MNIST's 1s written with a flag (`model.digit_styles`); the result is cached under
+`data_dir()/cache/`, keyed by the file and the code that made it, so it is done once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.digit_styles import add_flagged_ones
 from model.paths import MNIST_ENV, data_dir
 from model.storage import atomic_write_bytes, read_json
 
@@ -77,6 +79,9 @@ def load_mnist(path: str | os.PathLike | None = None):
 def load_mnist_preprocessed(path: str | os.PathLike | None = None):
     """Loads MNIST with every image passed through `preprocess`, from the cache when possible.
 
+    The training set is MNIST's 60,000 images followed by flagged copies of some of its 1s
+    (`model.digit_styles.add_flagged_ones`); the test set is MNIST's own 10,000.
+
     Returns:
         `((x_train, y_train), (x_test, y_test))` with float32 (N, 28, 28) images in [0, 1].
     """
@@ -84,8 +89,11 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None):
     cache = _cache_path(found)
     if not cache.is_file():
         (x_train, y_train), (x_test, y_test) = _read_npz(found)
+        flagged, flagged_labels = add_flagged_ones(x_train, y_train)
+        x_train = np.concatenate([_to_uint8(preprocess_images(x_train)), _to_uint8(preprocess_images(flagged))])
+        y_train = np.concatenate([y_train, flagged_labels])
         # Stored as uint8 (a quarter of the size); training quantises to uint8 anyway.
-        arrays = {"x_train": _to_uint8(preprocess_images(x_train)), "y_train": y_train,
+        arrays = {"x_train": x_train, "y_train": y_train,
                   "x_test": _to_uint8(preprocess_images(x_test)), "y_test": y_test}
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
@@ -107,7 +115,7 @@ def _remove_stale_caches(current: Path) -> None:
 
 
 def preprocess_images(images: np.ndarray) -> np.ndarray:
-    """Passes MNIST-style images (white on black) through `preprocess`; (N, 28, 28) float32."""
+    """Passes MNIST-style images (white on black, any size) through `preprocess`; (N, 28, 28) float32."""
     from model.preprocessing import preprocess
 
     result = np.zeros((len(images), 28, 28), np.float32)
@@ -119,10 +127,13 @@ def preprocess_images(images: np.ndarray) -> np.ndarray:
 
 
 def _cache_path(source: Path) -> Path:
+    import model.digit_styles as digit_styles
+    import model.ink as ink
     import model.preprocessing as preprocessing
 
     stat = source.stat()
-    key = hashlib.sha1(inspect.getsource(preprocessing).encode("utf-8"))
+    key = hashlib.sha1(b"".join(inspect.getsource(module).encode("utf-8")
+                                for module in (preprocessing, ink, digit_styles)))
     key.update(f"{source.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode("utf-8"))
     return data_dir() / "cache" / f"mnist-preprocessed-{key.hexdigest()[:16]}.npz"
 

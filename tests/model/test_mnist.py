@@ -91,8 +91,10 @@ def test_preprocessed_copy_is_cached_once_and_nearly_unchanged(fake_mnist, monke
     stale = isolated_data_dir / "cache" / "mnist-preprocessed-0000.npz"  # from an older preprocessing
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
-    (x_train, y_train), _ = load_mnist_preprocessed(path)
-    assert x_train.dtype == np.float32 and x_train.shape == (20, 28, 28) and x_train.max() == pytest.approx(1.0)
+    (x_train, y_train), (x_test, _) = load_mnist_preprocessed(path)
+    # MNIST's 20 training images, then a flagged copy of each of its two upright 1s; the test set as it was.
+    assert x_train.dtype == np.float32 and x_train.shape == (22, 28, 28) and x_train.max() == pytest.approx(1.0)
+    assert y_train[20:].tolist() == [1, 1] and x_test.shape == (10, 28, 28)
     # The stroke stays a vertical bar near the middle.
     columns = x_train[0].sum(axis=0)
     assert 12 <= int(columns.argmax()) <= 15

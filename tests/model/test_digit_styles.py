@@ -1,0 +1,42 @@
+"""Flagged 1s added to MNIST's training set: only 1s, a visible flag up and to the left, upright stems only."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from model.digit_styles import add_flagged_ones
+from model.preprocessing import preprocess
+
+
+def _stroke(top, bottom, tilt=0.0) -> np.ndarray:
+    """A 28x28 MNIST-style stroke from (14 + tilt, top) down to (14 - tilt, bottom), white on black."""
+    image = np.zeros((28, 28), np.uint8)
+    cv2.line(image, (round(14 + tilt), top), (round(14 - tilt), bottom), 255, 2, cv2.LINE_AA)
+    return image
+
+
+def test_only_ones_are_copied_and_the_originals_are_untouched():
+    images = np.stack([_stroke(4, 24)] * 6)
+    labels = np.array([1, 7, 1, 4, 1, 1])
+    before = images.copy()
+    flagged, flagged_labels = add_flagged_ones(images, labels, share=1.0)
+    assert len(flagged) == 4 and set(flagged_labels.tolist()) == {1}
+    np.testing.assert_array_equal(images, before)
+
+
+def test_a_flag_adds_ink_left_of_the_stems_top_half_only():
+    flagged, _ = add_flagged_ones(np.stack([_stroke(4, 24)]), np.array([1]), share=1.0, seed=3)
+    view = preprocess(flagged[0], ink="light")
+    plain = preprocess(_stroke(4, 24), ink="light")
+    # The flagged 1 is wider, and its extra ink sits in the upper half, left of the stem.
+    assert np.count_nonzero(view.max(axis=0) > 0.3) > np.count_nonzero(plain.max(axis=0) > 0.3) + 2
+    stem = int(view.sum(axis=0).argmax())
+    left = view[:, :stem - 2]
+    assert left.sum() > 1.0 and left[:14].sum() > 4 * left[14:].sum()
+
+
+def test_strongly_slanted_ones_get_no_flag_that_would_read_as_a_seven():
+    slanted = np.stack([_stroke(4, 24, tilt=6.0)] * 20)  # about 31 degrees from upright
+    flagged, _ = add_flagged_ones(slanted, np.ones(20, np.int64), share=1.0)
+    assert len(flagged) == 0
