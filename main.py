@@ -32,11 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a task's model without opening the window")
     train.add_argument("--task", required=True, help=TASK_HELP)
-    train.add_argument("--recipe", default="quick", choices=("quick", "best"),
-                       help="quick: one CNN in a few minutes; best: an ensemble of three for top accuracy")
+    train.add_argument("--recipe", choices=("quick", "best"),
+                       help="quick (the default): one CNN in a few minutes; best: an ensemble of three for top "
+                       "accuracy. With --resume, the unfinished training's own recipe")
     train.add_argument("--epochs", type=int, metavar="N", help="number of epochs (default: the recipe's)")
     train.add_argument("--out", metavar="MODEL.keras", help="save the model here instead of the data folder")
-    train.add_argument("--resume", action="store_true", help="continue from the last checkpoint if there is one")
+    train.add_argument("--resume", action="store_true", help="continue the unfinished training from its last "
+                       "finished epoch, if there is one")
     train.add_argument("--mnist", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     predict = commands.add_parser("predict", help="classify image files; prints one JSON object per line")

@@ -141,8 +141,12 @@ class ModelSession(QObject):
     def is_training(self) -> bool:
         return self._training_thread is not None
 
-    def train(self, recipe: str = "quick", *, resume: bool = False, task_name: str | None = None) -> None:
-        """Starts training a task's model in the background (the current task by default)."""
+    def train(self, recipe: str = "quick", *, resume: bool = False, task_name: str | None = None,
+              epochs: int | None = None) -> None:
+        """Starts training a task's model in the background (the current task by default).
+
+        `epochs` overrides the recipe's; resuming passes the unfinished training's own count.
+        """
         if self.is_training():
             raise RuntimeError(f"Already training {self.training_task}; cancel it before starting another training.")
         task = get_task(task_name or self.task.name)
@@ -150,10 +154,22 @@ class ModelSession(QObject):
         def job(progress, should_stop, epoch_end):
             from model.training import train_task
 
-            return train_task(task, recipe=recipe, resume=resume, progress=progress, should_stop=should_stop,
+            return train_task(task, recipe=recipe, epochs=epochs, resume=resume, progress=progress,
+                              should_stop=should_stop,
                               epoch_end=lambda keras_model: epoch_end(self._epoch_snapshot(keras_model, task)))
 
         self.start_job(task.name, recipe, job)
+
+    def resume(self, task_name: str | None = None) -> bool:
+        """Continues a task's unfinished training with its own recipe and epochs; False if there is none."""
+        from model.checkpoints import unfinished
+
+        name = task_name or self.task.name
+        state = unfinished(name)
+        if state is None:
+            return False
+        self.train(state.recipe, resume=True, task_name=name, epochs=state.epochs)
+        return True
 
     def start_job(self, task_name: str, recipe: str, job) -> None:
         """Runs any training job with the session's progress, cancel and reload handling (see TrainingWorker)."""
@@ -256,7 +272,8 @@ class ModelSession(QObject):
             # Shapes needs no download, so a first start trains it at once while the canvas is usable; once
             # per run, so that a Cancel is respected.
             self._auto_trained = True
-            self.train("quick", resume=_has_checkpoint(task_name))
+            if not self.resume(task_name):
+                self.train("quick")
         else:
             self._set_phase(Phase.MISSING, f"No {self.task.display_name} model yet.")
         self.model_changed.emit(None, None)
@@ -283,9 +300,3 @@ class ModelSession(QObject):
             self._training_thread.wait()
         self._inference_thread.quit()
         self._inference_thread.wait()
-
-
-def _has_checkpoint(task_name: str) -> bool:
-    from model.training import has_checkpoint
-
-    return bool(has_checkpoint(task_name))

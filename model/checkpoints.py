@@ -57,10 +57,15 @@ def read_state(task_name: str) -> CheckpointState | None:
         return None
 
 
+def unfinished(task_name: str) -> CheckpointState | None:
+    """Returns where the task's unfinished training stands, if it can be resumed, else None."""
+    state = read_state(task_name)
+    return state if state is not None and member_path(task_name, state.member).is_file() else None
+
+
 def has_checkpoint(task_name: str) -> bool:
     """Returns True if an unfinished training of the task can be resumed."""
-    state = read_state(task_name)
-    return state is not None and member_path(task_name, state.member).is_file()
+    return unfinished(task_name) is not None
 
 
 def save_checkpoint(keras_model, state: CheckpointState) -> None:

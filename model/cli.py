@@ -53,8 +53,9 @@ def _train(task, args) -> int:
     from model.mnist import MnistUnavailableError
     from model.training import train_task
 
+    recipe, epochs = _recipe_and_epochs(task, args)
     try:
-        result = train_task(task, args.recipe, epochs=args.epochs, resume=args.resume,
+        result = train_task(task, recipe, epochs=epochs, resume=args.resume,
                             progress=_progress_printer(), out_path=args.out)
     except (MnistUnavailableError, ValueError) as error:
         _error(str(error))
@@ -66,6 +67,25 @@ def _train(task, args) -> int:
     _say(f"Saved {result.model_path} ({figures}).")
     print(json.dumps({"task": task.name, "model": str(result.model_path), **result.metrics}))
     return 0
+
+
+def _recipe_and_epochs(task, args) -> tuple[str, int | None]:
+    """The recipe and epochs to train with: as asked, else the unfinished training's own when resuming."""
+    from model.checkpoints import unfinished
+
+    state = unfinished(task.name) if args.resume else None
+    if state is None:
+        if args.resume:
+            _say(f"No unfinished training of {task.name!r} to resume; starting from the first epoch.")
+        return args.recipe or "quick", args.epochs
+    recipe, epochs = args.recipe or state.recipe, args.epochs or state.epochs
+    if (recipe, epochs) != (state.recipe, state.epochs):
+        _say(f"The unfinished training is {state.recipe} with {state.epochs} epochs; {recipe} with {epochs} epochs "
+             "starts over instead. Leave out --recipe and --epochs to resume it.")
+    else:
+        done = f"network {state.member + 1}/{state.members}, " if state.members > 1 else ""
+        _say(f"Resuming {state.recipe}: {done}{state.epoch}/{state.epochs} epochs done.")
+    return recipe, epochs
 
 
 def _predict(task, args) -> int:

@@ -130,3 +130,23 @@ def test_predict_for_a_new_task_without_model_says_it_needs_drawings(tmp_path, c
     task = create_task("Stars", ["star", "heart", "house"])
     assert main.main(["predict", "--task", task.name, _drawing(tmp_path / "a.png")]) == 1
     assert "saved drawings" in capsys.readouterr().err
+
+
+def test_train_resume_continues_the_unfinished_recipe_not_the_default(small_training, monkeypatch, capsys):
+    best = recipes.RECIPES["quick"].with_overrides(name="best", members=2)
+    monkeypatch.setitem(recipes.RECIPES, "best", best)
+    epochs_done = []
+    cancelled = training.train_task("shapes", "best", epochs=2, data=bars_data(96, 48),
+                                    should_stop=lambda: len(epochs_done) >= 1,
+                                    epoch_end=lambda model: epochs_done.append(1))
+    assert cancelled.cancelled
+    assert main.main(["train", "--task", "shapes", "--resume"]) == 0
+    assert "Resuming best: network 1/2, 1/2 epochs done." in capsys.readouterr().err
+    info = load_model("shapes")[1]
+    assert (info.recipe, info.members, info.metrics["epochs"]) == ("best", 2, 2)
+
+
+def test_train_resume_without_an_unfinished_training_says_so_and_trains(small_training, capsys):
+    assert main.main(["train", "--task", "shapes", "--resume"]) == 0
+    assert "No unfinished training of 'shapes' to resume" in capsys.readouterr().err
+    assert load_model("shapes")[1].recipe == "quick"

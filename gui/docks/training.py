@@ -6,12 +6,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout,
-    QWidget,
+    QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+    QVBoxLayout, QWidget,
 )
 
-from gui.progress_text import model_summary, progress_details, progress_fraction
+from gui.progress_text import format_duration, model_summary, progress_details, progress_fraction
 from gui.session import ModelSession
+from model.checkpoints import CheckpointState, unfinished
 from model.paths import data_dir
 from model.storage import atomic_write_json, read_json
 
@@ -81,9 +82,10 @@ class TrainingDock(QDockWidget):
         self.resume_panel = QFrame(body, objectName="resumePanel")
         row = QHBoxLayout(self.resume_panel)
         row.setContentsMargins(8, 6, 8, 6)
-        row.addWidget(QLabel("An unfinished training was saved.", self.resume_panel, wordWrap=True), 1)
+        self.resume_message = QLabel(self.resume_panel, objectName="resumeMessage", wordWrap=True)
+        row.addWidget(self.resume_message, 1)
         self.resume_button = QPushButton("Resume", self.resume_panel, objectName="resumeButton")
-        self.resume_button.setToolTip("Continue from the last completed epoch")
+        self.resume_button.setToolTip("Continue from the last completed epoch, with the recipe it was started with")
         self.resume_button.clicked.connect(lambda: self.start_training(resume=True))
         row.addWidget(self.resume_button)
         return self.resume_panel
@@ -107,20 +109,35 @@ class TrainingDock(QDockWidget):
         return self.recipe_box.currentData()
 
     def start_training(self, resume: bool = False) -> None:
-        """Trains the current task with the chosen recipe (Cancel while it runs)."""
+        """Trains the current task with the chosen recipe, or resumes its unfinished training with its own."""
         if self._session.is_training():
             return
         self.mnist_panel.hide()
         self.details.setText("Preparing the data…")
-        self._session.train(self.recipe(), resume=resume)
+        if not (resume and self._session.resume()):
+            self._session.train(self.recipe())
 
     def _on_train_button_clicked(self) -> None:
         if self._session.is_training():
             self._session.cancel_training()
             self.details.setText("Cancelling after this batch…")
             self.train_button.setEnabled(False)
-        else:
-            self.start_training(resume=False)
+            return
+        state = unfinished(self._session.task.name)
+        choice = "restart" if state is None else self.ask_about_unfinished(state)
+        if choice != "cancel":
+            self.start_training(resume=choice == "resume")
+
+    def ask_about_unfinished(self, state: CheckpointState) -> str:
+        """Asks whether Train should resume the unfinished training or start over: "resume", "restart" or "cancel"."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Unfinished training",
+                          f"{_describe_unfinished(state)}\n\nStarting over discards it.", parent=self)
+        resume = box.addButton("Resume", QMessageBox.ButtonRole.AcceptRole)
+        restart = box.addButton(f"Start {RECIPES[self.recipe()][0]} over", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(resume)
+        box.exec()
+        return {resume: "resume", restart: "restart"}.get(box.clickedButton(), "cancel")
 
     def _on_recipe_box_changed(self) -> None:
         QSettings().setValue(f"training/{self._session.task.name}/recipe", self.recipe())
@@ -140,7 +157,8 @@ class TrainingDock(QDockWidget):
 
     def _on_session_training_progress(self, progress) -> None:
         self.progress_bar.setValue(round(1000 * progress_fraction(progress)))
-        self.progress_bar.setFormat(f"{100 * progress_fraction(progress):.0f}%")
+        eta = format_duration(getattr(progress, "eta_s", None)) if progress.phase == "training" else ""
+        self.progress_bar.setFormat(f"{100 * progress_fraction(progress):.0f}%" + (f" · {eta} left" if eta else ""))
         self.details.setText(progress_details(progress))
 
     def _on_session_training_finished(self, task_name: str, result) -> None:
@@ -179,7 +197,10 @@ class TrainingDock(QDockWidget):
         self.progress_bar.setVisible(training)
         if not training:
             self.progress_bar.setValue(0)
-        self.resume_panel.setVisible(not training and _has_checkpoint(task.name))
+        state = None if training else unfinished(task.name)
+        self.resume_panel.setVisible(state is not None)
+        if state is not None:
+            self.resume_message.setText(_describe_unfinished(state))
         self._refresh_mnist_hint(training)
         if busy_elsewhere:
             self.summary.setText(f"Training {session.training_task.capitalize()} in the background…")
@@ -213,7 +234,8 @@ class TrainingDock(QDockWidget):
             self.mnist_panel.show()
 
 
-def _has_checkpoint(task_name: str) -> bool:
-    from model.training import has_checkpoint  # cheap: TensorFlow is imported inside its functions
-
-    return bool(has_checkpoint(task_name))
+def _describe_unfinished(state: CheckpointState) -> str:
+    """Returns "An unfinished Best training is saved: network 2 of 3, 5 of 15 epochs done."."""
+    title = RECIPES.get(state.recipe, (state.recipe.capitalize(),))[0]
+    network = f"network {state.member + 1} of {state.members}, " if state.members > 1 else ""
+    return f"An unfinished {title} training is saved: {network}{state.epoch} of {state.epochs} epochs done."

@@ -138,3 +138,23 @@ def test_digits_before_its_first_training_says_where_mnist_comes_from(window, mo
     window.toolbar.task_box.setCurrentIndex(window.toolbar.task_box.findData("digits"))
     assert window.training_dock.mnist_panel.isVisibleTo(window.training_dock)
     assert "MNIST" in window.training_dock.mnist_message.text()
+
+
+def test_train_with_an_unfinished_training_offers_to_resume_it_with_its_own_recipe(window, monkeypatch):
+    from model.architecture import build_model
+    from model.checkpoints import CheckpointState, save_checkpoint
+
+    labels = list(window.session.task.labels)
+    save_checkpoint(build_model([{"type": "flatten"}], 3, name="member2"),
+                    CheckpointState("shapes", "best", labels, members=3, epochs=12, member=1, epoch=4))
+    dock = window.training_dock
+    dock._refresh()
+    assert dock.resume_panel.isVisible()
+    assert "Best training is saved: network 2 of 3, 4 of 12 epochs done" in dock.resume_message.text()
+    started, answers = [], []
+    monkeypatch.setattr(window.session, "train", lambda recipe, **options: started.append((recipe, options)))
+    monkeypatch.setattr(dock, "ask_about_unfinished", lambda state: answers.pop(0))
+    answers[:] = ["cancel", "resume", "restart"]
+    for _ in range(3):
+        dock.train_button.click()
+    assert started == [("best", {"resume": True, "task_name": "shapes", "epochs": 12}), ("quick", {})]

@@ -91,6 +91,26 @@ def test_checkpoint_each_epoch_and_resume_continues_at_the_next_epoch():
     assert not has_checkpoint("shapes")
 
 
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_each_recipe_checkpoints_every_epoch_and_resumes_where_it_stopped(name):
+    # The recipe's own network, augmentation and members, on a small slice of bars.
+    recipe = RECIPES[name].with_overrides(batch_size=32)
+    data = bars_data(train=64, val=32)
+    epochs_done = []
+    result = train_task(SHAPES, recipe, epochs=2, data=data, should_stop=lambda: len(epochs_done) >= 1,
+                        epoch_end=lambda model: epochs_done.append(model.name))
+    assert result.cancelled and has_checkpoint("shapes")
+    state = checkpoints.read_state("shapes")
+    assert (state.recipe, state.member, state.epoch) == (name, 0, 1)
+    resumed = []
+    result = train_task(SHAPES, recipe, epochs=2, data=data, resume=True,
+                        epoch_end=lambda model: resumed.append(model.name))
+    assert result.status == "completed" and not has_checkpoint("shapes")
+    # The first member's second epoch, then every further member's two.
+    assert len(resumed) == 1 + 2 * (recipe.members - 1)
+    assert load_model("shapes")[1].recipe == name
+
+
 def test_resume_of_an_ensemble_keeps_finished_members():
     recipe = _small_recipe(members=3)
     data = bars_data(train=64)
