@@ -96,7 +96,8 @@ def model_summary(task_title: str, info) -> str:
         parts.append(f"ensemble of {members}")
     accuracy = model_accuracy(info)
     if accuracy is not None:
-        parts.append(f"{100 * accuracy:.1f}% accuracy")
+        # Near the top, a tenth of a percent is the difference between recipes: show hundredths.
+        parts.append(f"{100 * accuracy:.{2 if accuracy >= 0.99 else 1}f}% accuracy")
     trained = format_trained_at(getattr(info, "trained_at", None))
     if trained:
         parts.append(f"trained {trained}")
