@@ -155,7 +155,8 @@ def _progress_printer():
 
     def show(update) -> None:
         now = time.monotonic()
-        epoch_done = update.phase == "training" and update.batch == update.batches
+        # The epoch's end is the report with the validation figures; its last batch alone may come first.
+        epoch_done = update.phase == "training" and any(key.startswith("val_") for key in update.logs)
         if update.phase == "training" and not epoch_done and now - last[0] < PROGRESS_EVERY_S:
             return
         last[0] = now

@@ -104,13 +104,18 @@ def test_predict_digits_without_model_or_mnist_explains_how_to_get_it(offline, t
     assert "--mnist PATH" in error and mnist.MNIST_URL in error
 
 
-def test_train_prints_progress_and_metrics_and_saves_where_asked(small_training, tmp_path, capsys):
+def test_train_prints_progress_and_metrics_and_saves_where_asked(small_training, tmp_path, capsys, monkeypatch):
+    from model import training_progress
+
+    monkeypatch.setattr(training_progress, "PROGRESS_INTERVAL_S", 0.0)  # every batch reported
     out = tmp_path / "mine.keras"
     assert main.main(["train", "--task", "shapes", "--epochs", "2", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     result = json.loads(captured.out)
     assert result["model"] == str(out) and result["epochs"] == 2 and 0 <= result["val_accuracy"] <= 1
-    assert "epoch 2/2" in captured.err and out.is_file()
+    ends = [line for line in captured.err.splitlines() if "batch 3/3" in line]
+    assert [line.split()[1] for line in ends] == ["1/2", "2/2"], "each epoch's end is printed once"
+    assert all("val_accuracy=" in line for line in ends) and out.is_file()
     assert load_model("shapes", path=out)[1].task == "shapes"
 
 
