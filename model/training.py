@@ -77,12 +77,17 @@ def build_member(recipe: Recipe, num_classes: int, index: int = 0):
     return build_model(recipe.architecture, num_classes, name=name)
 
 
-def compile_model(keras_model, learning_rate: float) -> None:
-    """Compiles for integer labels with Adam, reporting accuracy."""
+def compile_model(keras_model, learning_rate: float, weight_averaging: float = 0.0) -> None:
+    """Compiles for integer labels with Adam, reporting accuracy.
+
+    With `weight_averaging` (an EMA momentum, e.g. 0.999), Adam keeps a moving average of the weights,
+    which replaces them when `fit` ends; checkpoints carry it in the optimizer's state.
+    """
     import keras
 
+    averaging = {"use_ema": True, "ema_momentum": weight_averaging} if weight_averaging else {}
     keras_model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate, **averaging),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -225,7 +230,7 @@ def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_
         keras_model = checkpoints.load_member(task.name, index)
     else:
         keras_model = build_member(recipe, task.num_classes, index)
-        compile_model(keras_model, recipe.learning_rate)
+        compile_model(keras_model, recipe.learning_rate, recipe.weight_averaging)
     state.member, state.epoch = index, initial_epoch
     if initial_epoch >= state.epochs:
         return keras_model, False

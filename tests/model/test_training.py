@@ -111,6 +111,15 @@ def test_each_recipe_checkpoints_every_epoch_and_resumes_where_it_stopped(name):
     assert load_model("shapes")[1].recipe == name
 
 
+@pytest.mark.parametrize("averaging", [0.0, 0.9])
+def test_weight_averaging_replaces_the_last_steps_weights_with_their_moving_average(averaging):
+    last_step = []
+    train_task(SHAPES, _small_recipe(weight_averaging=averaging), epochs=2, data=bars_data(train=128),
+               epoch_end=lambda model: last_step.append(np.array(model.get_layer("conv1").kernel)))
+    saved = np.asarray(load_model("shapes")[0].get_layer("conv1").kernel)
+    assert np.allclose(saved, last_step[-1]) == (averaging == 0.0)
+
+
 def test_resume_of_an_ensemble_keeps_finished_members():
     recipe = _small_recipe(members=3)
     data = bars_data(train=64)
