@@ -1,5 +1,6 @@
-"""Digits recipes compared: MNIST test accuracy, training wall time, samples/s, peak memory, and accuracy
-on MNIST test digits re-rendered the way a canvas shows them (benchmarks/canvas_digits.py).
+"""Digits recipes compared: MNIST test accuracy, training wall time, samples/s, peak memory, accuracy on
+MNIST test digits re-rendered the way a canvas shows them (benchmarks/canvas_digits.py), and accuracy on
+digits drawn by a simulated hand in styles MNIST rarely has (benchmarks/drawn_digits.py).
 
 Each recipe trains in its own process (so peak memory is its own) in a temporary data directory.
 A model trained earlier can be measured instead of training again (training time then comes from its
@@ -63,6 +64,7 @@ def measure(recipe: str, model_path: str | None, epochs: int | None, canvas_coun
                                         for member in _members(keras_model)]
     _, (raw_test, raw_labels) = load_mnist(mnist_path)
     figures.update(_canvas_accuracy(predictor, raw_test, raw_labels, canvas_count))
+    figures.update(_drawn_accuracy(predictor, canvas_count))
     return figures
 
 
@@ -97,6 +99,16 @@ def _canvas_accuracy(predictor, images, labels, count: int) -> dict:
     return {"canvas_accuracy": round(float(right.mean()), 4), "canvas_count": len(chosen), "canvas_by_pen": groups}
 
 
+def _drawn_accuracy(predictor, count: int) -> dict:
+    from drawn_digits import drawn_set
+
+    x, y, styles, _ = drawn_set(max(1, count // 10), seed=2026)
+    right = predictor.predict(x).argmax(axis=1) == y
+    worst = min(set(styles), key=lambda style: right[np.array(styles) == style].mean())
+    return {"drawn_accuracy": round(float(right.mean()), 4), "drawn_count": len(y),
+            "drawn_worst_style": f"{worst} {right[np.array(styles) == worst].mean():.1%}"}
+
+
 def _run_child(recipe: str, model_path: str | None, args) -> dict:
     command = [sys.executable, __file__, "--child", recipe, "--canvas", str(args.canvas), "--mnist", args.mnist]
     if model_path:
@@ -116,7 +128,9 @@ def _print(figures: dict) -> None:
           f"{figures['samples_per_second']} samples/s; peak memory {figures['peak_memory_mib']} MiB "
           f"({figures['memory_of']}); "
           f"canvas-style digits {figures['canvas_accuracy']:.2%} of {figures['canvas_count']} "
-          f"({', '.join(f'{name} {value:.1%}' for name, value in figures['canvas_by_pen'].items())})", flush=True)
+          f"({', '.join(f'{name} {value:.1%}' for name, value in figures['canvas_by_pen'].items())}); "
+          f"drawn digits {figures['drawn_accuracy']:.2%} of {figures['drawn_count']} "
+          f"(worst style: {figures['drawn_worst_style']})", flush=True)
 
 
 def main() -> None:
