@@ -1,9 +1,12 @@
-"""Digit styles MNIST's writers rarely used, added to its training set so Digits knows them too.
+"""Ways of drawing digits MNIST's writers rarely used, added to its training set so Digits knows them too.
 
-MNIST was written by American Census staff and students. Much of the world writes a 1 with a long
-flag, which a network trained on MNIST alone reads as a 7. `add_flagged_ones` draws such a flag onto
-copies of MNIST's own 1s (the originals stay), at the angles and lengths people use, in each digit's
-own pen width. Only the training set is extended: MNIST's test set stays as it is.
+MNIST was written by American Census staff and students with pens on paper. Much of the world writes a
+1 with a long flag, which a network trained on MNIST alone reads as a 7: `add_flagged_ones` draws such
+a flag onto copies of MNIST's own 1s, at the angles and lengths people use, in each digit's own pen
+width. On a canvas people also draw small digits with a fat pen or a finger, whose loops and gaps
+close up; `preprocess` thins the strokes but cannot reopen them: `add_fat_pen_copies` redraws MNIST
+digits that way. The originals stay, and only the training set is extended: MNIST's test set stays
+as it is.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-_SCALE = 4  # the flag is drawn at 4x, then area-reduced, for MNIST's soft edges
-_PAD = 8  # room on the left for the flag; `preprocess` frames the result again
+_SCALE = 4  # flags and fat pens are drawn at 4x, then area-reduced, for MNIST's soft edges
+_PAD = 8  # room for a flag or a fat pen; `preprocess` frames the result again
+_FAT_SCALE = 2
 
 
 def add_flagged_ones(images: np.ndarray, labels: np.ndarray, share: float = 1.0, seed: int = 0):
@@ -76,3 +80,40 @@ def _stem_angle(image: np.ndarray) -> float:
     dx, dy = np.linalg.eigh(covariance)[1][:, -1]
     dx, dy = (dx, dy) if dy >= 0 else (-dx, -dy)  # pointing down
     return float(np.degrees(np.arctan2(dy, -dx)))
+
+
+def add_fat_pen_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.08, seed: int = 0):
+    """Returns copies of a share of MNIST-style images redrawn with a pen a fifth to a third of their height.
+
+    Args:
+        images: (N, 28, 28) uint8, white ink on black.
+        labels: (N,) digit labels.
+        share: the fraction of the images to copy.
+        seed: which images, and each one's pen.
+
+    Returns:
+        `(fat, labels)`: (K, 88, 88) uint8 images and their labels; pass the images through `preprocess`.
+        They are kept at twice MNIST's resolution, as a canvas would be finer still: reduced to 28 px, a
+        fat pen's edges blur, and the strokes `preprocess` thins out of them look like no canvas's.
+    """
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(len(images), size=int(round(share * len(images))), replace=False))
+    fat = np.array([_fat_pen(images[index], rng) for index in chosen], np.uint8)
+    size = _FAT_SCALE * (28 + 2 * _PAD)
+    return fat.reshape(-1, size, size), np.asarray(labels)[chosen].astype(np.int64)
+
+
+def _fat_pen(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The digit's strokes widened about their centre line, as a fat pen along the same path draws them."""
+    padded = cv2.copyMakeBorder(np.asarray(image, np.uint8), _PAD, _PAD, _PAD, _PAD, cv2.BORDER_CONSTANT, value=0)
+    rows = np.flatnonzero((padded > 96).any(axis=1))
+    height = rows[-1] - rows[0] + 1 if len(rows) else 20
+    # MNIST's pens are about 2.5 px wide; widen them to the drawn width.
+    extra = max(0.0, rng.uniform(0.2, 0.35) * height - 2.5)
+    large = cv2.resize(padded, None, fx=_SCALE, fy=_SCALE, interpolation=cv2.INTER_LINEAR)
+    # A pen on a canvas leaves crisp edges: the scanned digit's soft rim is cut at half strength first.
+    crisp = cv2.threshold(large, 127, 255, cv2.THRESH_BINARY)[1]
+    diameter = int(round(extra * _SCALE)) | 1
+    widened = cv2.dilate(crisp, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter)))
+    size = _FAT_SCALE * padded.shape[0]
+    return cv2.resize(widened, (size, size), interpolation=cv2.INTER_AREA)

@@ -5,7 +5,8 @@ Where `load_mnist` looks, in order: an explicit path, `$CONVCANVAS_MNIST`, the "
 fills that cache). Offline with none of these, `MnistUnavailableError` says how to get the file.
 
 For training, every image goes through `model.preprocessing.preprocess`, like any drawing, and the
-training set gains MNIST's 1s written with a flag (`model.digit_styles`); the result is cached under
+training set gains MNIST's 1s written with a flag and some digits redrawn with a fat pen
+(`model.digit_styles`); the result is cached under
 `data_dir()/cache/`, keyed by the file and the code that made it, so it is done once.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.digit_styles import add_flagged_ones
+from model.digit_styles import add_fat_pen_copies, add_flagged_ones
 from model.paths import MNIST_ENV, data_dir
 from model.storage import atomic_write_bytes, read_json
 
@@ -79,8 +80,8 @@ def load_mnist(path: str | os.PathLike | None = None):
 def load_mnist_preprocessed(path: str | os.PathLike | None = None):
     """Loads MNIST with every image passed through `preprocess`, from the cache when possible.
 
-    The training set is MNIST's 60,000 images followed by flagged copies of some of its 1s
-    (`model.digit_styles.add_flagged_ones`); the test set is MNIST's own 10,000.
+    The training set is MNIST's 60,000 images followed by flagged copies of some of its 1s and fat-pen
+    copies of some of its digits (`model.digit_styles`); the test set is MNIST's own 10,000.
 
     Returns:
         `((x_train, y_train), (x_test, y_test))` with float32 (N, 28, 28) images in [0, 1].
@@ -90,8 +91,9 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None):
     if not cache.is_file():
         (x_train, y_train), (x_test, y_test) = _read_npz(found)
         flagged, flagged_labels = add_flagged_ones(x_train, y_train)
-        x_train = np.concatenate([_to_uint8(preprocess_images(x_train)), _to_uint8(preprocess_images(flagged))])
-        y_train = np.concatenate([y_train, flagged_labels])
+        fat, fat_labels = add_fat_pen_copies(x_train, y_train)
+        x_train = np.concatenate([_to_uint8(preprocess_images(images)) for images in (x_train, flagged, fat)])
+        y_train = np.concatenate([y_train, flagged_labels, fat_labels])
         # Stored as uint8 (a quarter of the size); training quantises to uint8 anyway.
         arrays = {"x_train": x_train, "y_train": y_train,
                   "x_test": _to_uint8(preprocess_images(x_test)), "y_test": y_test}

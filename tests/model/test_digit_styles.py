@@ -1,11 +1,11 @@
-"""Flagged 1s added to MNIST's training set: only 1s, a visible flag up and to the left, upright stems only."""
+"""Styles added to MNIST's training set: flagged 1s (upright stems only), and digits redrawn with a fat pen."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from model.digit_styles import add_flagged_ones
+from model.digit_styles import add_fat_pen_copies, add_flagged_ones
 from model.preprocessing import preprocess
 
 
@@ -40,3 +40,17 @@ def test_strongly_slanted_ones_get_no_flag_that_would_read_as_a_seven():
     slanted = np.stack([_stroke(4, 24, tilt=6.0)] * 20)  # about 31 degrees from upright
     flagged, _ = add_flagged_ones(slanted, np.ones(20, np.int64), share=1.0)
     assert len(flagged) == 0
+
+
+def test_fat_pen_copies_keep_labels_and_widen_strokes_to_a_fifth_to_a_third_of_the_height():
+    images = np.stack([_stroke(4, 24)] * 50)  # 21 px tall, 2-3 px wide
+    labels = np.arange(50) % 10
+    fat, fat_labels = add_fat_pen_copies(images, labels, share=0.2, seed=1)
+    assert len(fat) == 10 and set(fat_labels.tolist()) <= set(labels.tolist())
+    for image in fat:
+        ink = image.astype(np.float32) / 255.0
+        middle = ink[ink.shape[0] // 2]
+        width = middle.sum() / 2  # in pixels of MNIST's 28 (the copies are at twice that)
+        assert 0.18 * 21 < width < 0.42 * 21  # the plain stroke is 0.12 of it
+        # Crisp edges, as a canvas draws them: one pixel of rim on either side, no wide blur.
+        assert np.count_nonzero((middle > 0.05) & (middle < 0.95)) <= 2
