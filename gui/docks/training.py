@@ -131,9 +131,10 @@ class TrainingDock(QDockWidget):
     def ask_about_unfinished(self, state: CheckpointState) -> str:
         """Asks whether Train should resume the unfinished training or start over: "resume", "restart" or "cancel"."""
         box = QMessageBox(QMessageBox.Icon.Question, "Unfinished training",
-                          f"{_describe_unfinished(state)}\n\nStarting over discards it.", parent=self)
+                          f"{_describe_unfinished(state)}\n\nResume it, or start a new training, which discards it?",
+                          parent=self)
         resume = box.addButton("Resume", QMessageBox.ButtonRole.AcceptRole)
-        restart = box.addButton(f"Start {RECIPES[self.recipe()][0]} over", QMessageBox.ButtonRole.DestructiveRole)
+        restart = box.addButton(f"New {RECIPES[self.recipe()][0]} training", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(resume)
         box.exec()
