@@ -2,8 +2,9 @@
 
 - "quick": one CNN on the classic recipe with batch normalisation, a few epochs, learning rate halved
   every epoch; the default for every task (>= 99.3% on MNIST's test set in minutes on 2 cores).
-- "best": deeper Conv-BN-ReLU blocks, Dense-BN-ReLU, stronger augmentation, learning rate halved
-  every few epochs, and an ensemble of three averaged at inference.
+- "best": deeper Conv-BN-ReLU blocks with dropout, Dense-BN-ReLU, stronger augmentation, learning
+  rate halved every four epochs, weights averaged over the last steps, and an ensemble of three
+  averaged at inference.
 
 `train_task` reads these; `epochs` on the command line overrides a recipe's count.
 """
@@ -28,9 +29,11 @@ BEST_ARCHITECTURE = [
     {"type": "conv", "filters": 32, "batch_norm": True},
     {"type": "conv", "filters": 32, "batch_norm": True},
     {"type": "pool"},
+    {"type": "dropout", "rate": 0.2},
     {"type": "conv", "filters": 64, "batch_norm": True},
     {"type": "conv", "filters": 64, "batch_norm": True},
     {"type": "pool"},
+    {"type": "dropout", "rate": 0.3},
     {"type": "flatten"},
     {"type": "dense", "units": 256, "batch_norm": True},
     {"type": "dropout", "rate": 0.4},
@@ -95,12 +98,13 @@ class Recipe:
 
 RECIPES = {
     "quick": Recipe(
-        name="quick", architecture=QUICK_ARCHITECTURE, epochs=5, batch_size=128, members=1,
+        name="quick", architecture=QUICK_ARCHITECTURE, epochs=6, batch_size=128, members=1,
         learning_rate=2e-3, halve_every=1, augmentation=LIGHT_AUGMENTATION, task_epochs={"shapes": 6},
     ),
     "best": Recipe(
-        name="best", architecture=BEST_ARCHITECTURE, epochs=12, batch_size=128, members=3,
-        learning_rate=2e-3, halve_every=2, augmentation=STRONG_AUGMENTATION, task_epochs={"shapes": 10},
+        name="best", architecture=BEST_ARCHITECTURE, epochs=16, batch_size=128, members=3,
+        learning_rate=2e-3, halve_every=4, augmentation=STRONG_AUGMENTATION, weight_averaging=0.999,
+        task_epochs={"shapes": 10},
     ),
 }
 
