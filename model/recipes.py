@@ -98,7 +98,7 @@ class Recipe:
 
 RECIPES = {
     "quick": Recipe(
-        name="quick", architecture=QUICK_ARCHITECTURE, epochs=5, batch_size=128, members=1,
+        name="quick", architecture=QUICK_ARCHITECTURE, epochs=6, batch_size=128, members=1,
         learning_rate=2e-3, halve_every=1, augmentation=LIGHT_AUGMENTATION, task_epochs={"shapes": 6},
     ),
     "best": Recipe(
