@@ -17,8 +17,9 @@ from model.paths import data_dir
 from model.storage import atomic_write_json, read_json
 
 RECIPES = {
-    "quick": ("Quick", "One CNN, trained in about a minute (Shapes) or three (Digits)."),
-    "best": ("Best", "An ensemble of three deeper CNNs with augmentation: the most accurate, and much slower."),
+    "quick": ("Quick", "One CNN: about a minute for Shapes, two for Digits (99.4% on MNIST) on 2 cores."),
+    "best": ("Best", "Three deeper CNNs averaged, with stronger augmentation: about 35 minutes for Digits on 2 cores "
+                     "(99.6% on MNIST); checkpointed every epoch."),
 }
 MNIST_SETTING = "mnist_path"
 
