@@ -67,7 +67,8 @@ class LayerGroup:
             return (f"{size[0]}×{size[1]} {pool_mode(self)} pool · stride "
                     f"{_pair(config.get('strides') or size)[0]} · '{config.get('padding', 'valid')}' padding")
         if self.kind == "dense":
-            return f"{self.values.shape[-1]} units · {_activation_word(config)}"
+            after = " → ".join(_part_word(part) for part in self.parts[1:]) or _activation_word(config)
+            return f"{self.values.shape[-1]} units · {after}"
         if self.kind == "output":
             return f"softmax over {len(labels) or self.values.shape[-1]} labels"
         return "what the network sees"

@@ -171,6 +171,20 @@ def test_hover_arithmetic_goes_through_batch_norm(qtbot):
         assert "batch norm:" in dock.arithmetic.text()
 
 
+def test_a_batch_normalised_dense_layer_says_what_follows_it(qtbot):
+    architecture = [{"type": "conv", "filters": 3}, {"type": "pool"}, {"type": "flatten"},
+                    {"type": "dense", "units": 8, "batch_norm": True}]
+    predictor = _predictor(architecture, labels=("a", "b"), seed=1)
+    docks = LayerDocks(Window())
+    docks.set_predictor(predictor)
+    prediction = predictor.run(_drawing())
+    docks.show_prediction(prediction)
+    header = docks.dock("dense1").header.text()
+    assert "8 units · batch norm → ReLU" in header and "no activation" not in header
+    relu = {out.name: out.values for out in prediction.layers}["dense1_relu"]
+    assert np.allclose(docks.dock("dense1").group.values, np.asarray(relu).reshape(-1))
+
+
 def test_epoch_predictions_bring_their_own_weights(shown):
     window, docks = shown
     trained = _predictor(seed=7)
