@@ -20,6 +20,7 @@ import json
 import os
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -312,9 +313,21 @@ class SampleStore:
         x = np.stack(images).astype(np.float32) if images else np.zeros((0, 28, 28), np.float32)
         return x, np.asarray(targets, np.int64), np.asarray(ids, dtype=str)
 
+_id_lock = threading.Lock()
+_last_id_ms = 0
+
+
 def new_id() -> str:
-    """Returns a new sample id: milliseconds since 1970 then random hex, so ids sort by time of saving."""
-    return f"{int(time.time() * 1000):013d}-{secrets.token_hex(3)}"
+    """Returns a new sample id: milliseconds since 1970 then random hex, so ids sort by time of saving.
+
+    Ids made in one process are strictly increasing: a second id in the same millisecond (an import adds
+    thousands a second) takes the next millisecond, else its random part would decide the order.
+    """
+    global _last_id_ms
+    with _id_lock:
+        _last_id_ms = max(int(time.time() * 1000), _last_id_ms + 1)
+        stamp = _last_id_ms
+    return f"{stamp:013d}-{secrets.token_hex(3)}"
 
 
 def _preprocess_file(path: Path) -> np.ndarray | None:

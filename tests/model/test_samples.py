@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 
-from model import paths
+from model import paths, samples
 from model.samples import SampleStore, validate_label
 from model.strokes import Stroke, render_strokes
 
@@ -144,3 +144,9 @@ def test_write_ndjson_has_one_quickdraw_object_per_sample():
     records = [json.loads(line) for line in lines]
     assert {r["key_id"] for r in records} == ids
     assert {r["word"] for r in records} == {"circle", "line"}
+
+
+def test_ids_made_in_one_millisecond_still_sort_in_order_of_saving(monkeypatch):
+    monkeypatch.setattr(samples.time, "time", lambda: 1_800_000_000.0)
+    ids = [samples.new_id() for _ in range(50)]
+    assert ids == sorted(ids) and len(set(ids)) == 50
