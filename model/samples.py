@@ -313,6 +313,7 @@ class SampleStore:
         x = np.stack(images).astype(np.float32) if images else np.zeros((0, 28, 28), np.float32)
         return x, np.asarray(targets, np.int64), np.asarray(ids, dtype=str)
 
+
 _id_lock = threading.Lock()
 _last_id_ms = 0
 
