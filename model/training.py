@@ -19,6 +19,7 @@ from model import checkpoints
 from model.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (part of this module's API)
 from model.recipes import Recipe, get_recipe
 from model.training_progress import ProgressTracker, TrainingProgress, make_callback  # noqa: F401  (API)
+
 SHAPES_VALIDATION_PER_LABEL = 150
 
 
@@ -255,9 +256,6 @@ def _after_epoch(keras_model, epoch: int, state: CheckpointState, epoch_end) -> 
 
 def _batches(count: int, batch_size: int) -> int:
     return max(1, -(-count // batch_size))
-
-
-
 
 
 def recalibrate_batch_norm(keras_model, x, samples: int = 5000, batch_size: int = 500) -> None:
