@@ -207,7 +207,10 @@ class TrainingWorker(QObject):
             result = self._job(progress=self.progress.emit, should_stop=self._stop.is_set,
                                epoch_end=self.epoch_ended.emit)
         except Exception as error:
-            traceback.print_exc()
-            self.failed.emit(error_kind(error), describe_error(error))
+            kind = error_kind(error)
+            # A missing MNIST is explained in the window; anything unforeseen keeps its details in the terminal.
+            if kind == "error":
+                traceback.print_exc()
+            self.failed.emit(kind, describe_error(error))
             return
         self.finished.emit(result)

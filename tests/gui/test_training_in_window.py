@@ -158,3 +158,24 @@ def test_train_with_an_unfinished_training_offers_to_resume_it_with_its_own_reci
     for _ in range(3):
         dock.train_button.click()
     assert started == [("best", {"resume": True, "task_name": "shapes", "epochs": 12}), ("quick", {})]
+
+
+def test_a_missing_mnist_is_explained_without_a_traceback_but_a_bug_keeps_its_traceback(capsys):
+    from gui.workers import TrainingWorker
+    from model.mnist import MnistUnavailableError
+
+    def fails_with(error):
+        def job(**callbacks):
+            raise error
+        failures = []
+        worker = TrainingWorker(job)
+        worker.failed.connect(lambda kind, message: failures.append((kind, message)))
+        worker.run()
+        return failures, capsys.readouterr().err
+
+    failures, printed = fails_with(MnistUnavailableError("MNIST is not on this computer; pass --mnist PATH."))
+    assert failures == [("mnist_unavailable", "MNIST is not on this computer; pass --mnist PATH.")]
+    assert "Traceback" not in printed
+    failures, printed = fails_with(ValueError("a bug"))
+    assert failures == [("error", "a bug")]
+    assert "Traceback" in printed and "ValueError: a bug" in printed
