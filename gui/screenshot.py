@@ -49,7 +49,10 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
         if session.phase == Phase.READY and not window.canvas.strokes():
             # Docks that follow the model (one per layer) appear now; draw once the canvas has its size.
             QTimer.singleShot(800, draw)
-        elif session.phase in (Phase.MISSING, Phase.ERROR) and not session.is_training():
+        elif session.phase in (Phase.MISSING, Phase.ERROR) and not session.is_training() \
+                and not outcome.get("trained"):
+            # Once: a training that failed is reported by `failed`, not started again.
+            outcome["trained"] = True
             session.train("quick")
 
     def draw(again: bool = False) -> None:

@@ -51,7 +51,7 @@ def find_mnist(path: str | os.PathLike | None = None) -> Path | None:
             candidate = Path(candidate).expanduser()
             if not candidate.is_file():
                 raise MnistUnavailableError(
-                    f"MNIST file not found: {candidate} (from {source}). Point it at an existing mnist.npz; "
+                    f"MNIST file not found: {candidate} (from {source}). Point it at an existing mnist.npz. "
                     f"{_how_to_get()}"
                 )
             return candidate

@@ -26,3 +26,21 @@ def test_screenshot_rejects_an_unknown_drawing(tmp_path, capsys):
     assert run_app(screenshot_args(tmp_path / "x.png", "hexagon")) == 2
     assert "hexagon" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_screenshot_of_a_digit_without_mnist_says_how_to_get_it_and_tries_once(tmp_path, capsys, monkeypatch):
+    from gui.session import ModelSession
+    from model.paths import data_dir
+    from model.storage import atomic_write_json
+
+    atomic_write_json(data_dir() / "settings.json", {"mnist_path": str(tmp_path / "nowhere" / "mnist.npz")})
+    started = []
+    train = ModelSession.train
+    monkeypatch.setattr(ModelSession, "train", lambda self, *args, **kwargs: (
+        started.append(args), train(self, *args, **kwargs))[1])
+    assert run_app(screenshot_args(tmp_path / "digit.png", "3")) == 1
+    printed = capsys.readouterr().err
+    assert "error: training digits failed" in printed and "--mnist PATH" in printed
+    assert "Traceback" not in printed
+    assert len(started) == 1, "a failed training is reported, not started again"
+    assert not (tmp_path / "digit.png").exists()
