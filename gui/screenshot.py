@@ -50,9 +50,9 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
             # Docks that follow the model (one per layer) appear now; draw once the canvas has its size.
             QTimer.singleShot(800, draw)
         elif session.phase in (Phase.MISSING, Phase.ERROR) and not session.is_training() \
-                and not outcome.get("trained"):
+                and not outcome.get("training_started"):
             # Once: a training that failed is reported by `failed`, not started again.
-            outcome["trained"] = True
+            outcome["training_started"] = True
             session.train("quick")
 
     def draw(again: bool = False) -> None:

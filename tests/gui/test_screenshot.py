@@ -36,8 +36,12 @@ def test_screenshot_of_a_digit_without_mnist_says_how_to_get_it_and_tries_once(t
     atomic_write_json(data_dir() / "settings.json", {"mnist_path": str(tmp_path / "nowhere" / "mnist.npz")})
     started = []
     train = ModelSession.train
-    monkeypatch.setattr(ModelSession, "train", lambda self, *args, **kwargs: (
-        started.append(args), train(self, *args, **kwargs))[1])
+
+    def counting_train(self, *args, **kwargs):
+        started.append(args)
+        return train(self, *args, **kwargs)
+
+    monkeypatch.setattr(ModelSession, "train", counting_train)
     assert run_app(screenshot_args(tmp_path / "digit.png", "3")) == 1
     printed = capsys.readouterr().err
     assert "error: training digits failed" in printed and "--mnist PATH" in printed
