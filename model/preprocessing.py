@@ -1,7 +1,8 @@
 """The one preprocessing function: any image of a drawing -> the 28x28 image the network sees.
 
 `preprocess` serves live prediction, training on generated and saved drawings, the command line and
-export alike, so a model can never see its input prepared two ways.
+export alike, so a model can never see its input prepared two ways. The one exception is deliberate and
+measured: MNIST's training images drop faint ink from thin strokes (`drop_faint`, see `model.mnist`).
 
 The steps, in MNIST's framing: find the ink (paper level and noise measured on the border, specks of
 dust dropped), crop to it, bring the pen width to MNIST's 2-3 px whatever pen drew it, scale the
@@ -33,13 +34,13 @@ _WORK_TARGET = TARGET_STROKE_WIDTH * _WORK_SCALE
 _MAX_WORK_SPAN = 4 * _WORK_BOX
 # Widths within this band of the target are left alone; MNIST's own strokes vary this much.
 _THIN_LIMIT, _THICK_LIMIT = 0.75, 1.5
-# Thin strokes lose ink fainter than this before they are widened: an enlarged image's blur, not ink.
+# With `drop_faint`, thin strokes lose ink fainter than this before they are widened.
 _FAINT = 0.3
 # The pen width is measured on a copy of the crop at most this many pixels on its longer side.
 _WIDTH_SIZE = 160
 
 
-def preprocess(image: np.ndarray, *, ink: str = "auto") -> np.ndarray | None:
+def preprocess(image: np.ndarray, *, ink: str = "auto", drop_faint: bool = False) -> np.ndarray | None:
     """Turns a grayscale or colour image of a drawing into the network's 28x28 input.
 
     Crops to the ink, brings the pen width to MNIST's, scales the longer side to 20 px keeping the
@@ -50,6 +51,9 @@ def preprocess(image: np.ndarray, *, ink: str = "auto") -> np.ndarray | None:
             bool or float (floats are taken to lie in [0, 1]). Transparent pixels are paper.
         ink: "dark" for dark ink on a light background, "light" for light ink on dark, or "auto"
             to decide from the image's border.
+        drop_faint: before widening thin strokes, drop ink fainter than 30% and stretch the rest. Only
+            MNIST's training images are rendered so (see `model.mnist`); everything the app reads keeps
+            faint ink, which in a thin stroke is the stroke (a dotted line, a light pen), not blur.
 
     Returns:
         A float32 array of shape (28, 28) in [0, 1], white ink on black; or None when the image
@@ -69,7 +73,7 @@ def preprocess(image: np.ndarray, *, ink: str = "auto") -> np.ndarray | None:
     if crop is None:
         return None
     work, work_width = _to_work_scale(crop, _stroke_width(crop))
-    return _frame(_normalise_stroke_width(work, work_width))
+    return _frame(_normalise_stroke_width(work, work_width, drop_faint))
 
 
 def ink_strength(image: np.ndarray, *, ink: str = "auto") -> np.ndarray:
@@ -170,15 +174,16 @@ def _to_work_scale(crop: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     return cv2.copyMakeBorder(work, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0.0), width * scale
 
 
-def _normalise_stroke_width(work: np.ndarray, width: float) -> np.ndarray:
+def _normalise_stroke_width(work: np.ndarray, width: float, drop_faint: bool = False) -> np.ndarray:
     """Brings strokes at work scale to the target width: thin pens thickened, thick pens thinned."""
     if width < _WORK_TARGET * _THIN_LIMIT:
         # Area reduction left strokes thinner than a pixel about `width` strong: bring them back to full ink.
-        # Faint rims and specks are dropped and the rest stretched, so an enlarged small image's blur does not
-        # spread; grey dilation then widens the strokes keeping their soft edges. (Thresholding to solid ink
-        # instead made specks and rims solid: MNIST's thin digits ended twice as far from their originals.)
+        # Grey dilation then widens the strokes keeping their soft edges. (Thresholding to solid ink instead
+        # made specks and rims solid: MNIST's thin digits ended twice as far from their originals.)
         strength = work * (1.0 / min(1.0, width)) if width < 1.0 else work
-        strength = _ink.unit((strength - _FAINT) * (1.0 / (1.0 - _FAINT)))
+        if drop_faint:
+            strength = (strength - _FAINT) * (1.0 / (1.0 - _FAINT))
+        strength = _ink.unit(strength)
         diameter = int(round(_WORK_TARGET - max(width, 1.0)))
         if diameter >= 2:
             kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))

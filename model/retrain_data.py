@@ -43,7 +43,7 @@ def base_data(task, per_label: int, seed: int = 0):
 
         (x_all, y_all), _ = load_mnist()
         chosen = _per_label_subsample(y_all, per_label, seed)
-        x, y = preprocess_images(x_all[chosen]), y_all[chosen]
+        x, y = preprocess_images(x_all[chosen], drop_faint=True), y_all[chosen]  # as Digits was trained
         source_labels = DIGIT_LABELS
     else:
         raise ValueError(f"Task {task.name!r} has unknown base data {task.base_data!r}; expected 'shapes' or 'mnist'.")

@@ -104,3 +104,20 @@ def test_preprocessed_copy_is_cached_once_and_nearly_unchanged(fake_mnist, monke
     monkeypatch.setattr(mnist, "preprocess_images", lambda images: pytest.fail("preprocessed twice"))
     (again, _), _ = load_mnist_preprocessed(path)
     np.testing.assert_array_equal(again, x_train)
+
+
+def test_training_digits_lose_faint_ink_in_thin_strokes_but_test_digits_keep_it(fake_mnist, isolated_data_dir):
+    dotted = np.zeros((30, 28, 28), np.uint8)
+    for row in range(4, 24):
+        dotted[:, row, 14] = 255 if (row // 3) % 2 == 0 else 60  # a thin stroke fading in and out
+    dotted[:, 4, 8:15] = 255
+    path = fake_mnist("dotted.npz", x_train=dotted[:20], x_test=dotted[20:])
+    (x_train, _), (x_test, _) = load_mnist_preprocessed(path)
+
+    def weakest_along_the_stroke(image):
+        column = image[:, int(image.sum(axis=0).argmax())]
+        inked = np.flatnonzero(column > 0.5)
+        return float(column[inked[0]:inked[-1] + 1].min())
+
+    assert weakest_along_the_stroke(x_train[0]) < 0.05
+    assert weakest_along_the_stroke(x_test[0]) > 0.15

@@ -131,7 +131,8 @@ def test_canvas_size_does_not_change_the_drawing():
     reference = preprocess(_render(_two(), 800, 600))
     for scale in (0.05, 0.3, 2.5, 5.0):  # 40x30 up to 4000x3000, pen scaled along
         image = _render(_two(), int(800 * scale), int(600 * scale), scale=scale)
-        assert np.abs(preprocess(image) - reference).mean() < 0.06, scale
+        # At 40x30 the pen is half a pixel wide: its antialiased rim is kept as ink and widens the stroke.
+        assert np.abs(preprocess(image) - reference).mean() < (0.08 if scale < 0.1 else 0.06), scale
 
 
 def test_thin_and_thick_pens_give_similar_strokes():
@@ -235,3 +236,20 @@ def test_a_short_stroke_on_a_ten_pixel_image_is_a_drawing():
     assert result is not None
     height, width = _ink_box(result)
     assert width >= 19 and height <= 4  # a horizontal line, scaled up to the box
+
+
+def test_a_dotted_thin_stroke_stays_whole_unless_faint_ink_is_dropped():
+    # MNIST's thin digits are often written like this: a one-pixel stroke fading in and out.
+    image = np.zeros((28, 28), np.uint8)
+    for row in range(4, 24):
+        image[row, 14] = 255 if (row // 3) % 2 == 0 else 60
+    image[4, 8:15] = 255
+
+    def weakest_along_the_stroke(drop_faint):
+        result = preprocess(image, ink="light", drop_faint=drop_faint)
+        column = result[:, int(result.sum(axis=0).argmax())]
+        inked = np.flatnonzero(column > 0.5)
+        return float(column[inked[0]:inked[-1] + 1].min())
+
+    assert weakest_along_the_stroke(False) > 0.15
+    assert weakest_along_the_stroke(True) < 0.05  # as MNIST's training images are rendered
