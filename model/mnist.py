@@ -84,6 +84,25 @@ def load_mnist(path: str | os.PathLike | None = None):
     return _read_npz(found)
 
 
+def load_mnist_for_training(path: str | os.PathLike | None = None):
+    """Loads what Digits trains on: the preprocessed training set, the same images as MNIST has them, and the test set.
+
+    A recipe with a `source_share` shows each training digit sometimes one way, sometimes the other, so
+    the network learns MNIST's own pen widths, blur and framing as well as the app's.
+
+    Returns:
+        `((x_train, x_train_source, y_train), (x_test, y_test))`: `x_train`, `y_train`, `x_test` and `y_test`
+        as from `load_mnist_preprocessed`; `x_train_source` the training images before `preprocess`
+        (MNIST's 60,000 as published; the flagged and fat-pen copies, having no other 28x28 form, as
+        preprocessed). Images float32 (N, 28, 28) in [0, 1].
+    """
+    (x_train, y_train), test = load_mnist_preprocessed(path)
+    (published, _), _ = load_mnist(path)
+    x_source = x_train.copy()
+    x_source[:len(published)] = published * np.float32(1 / 255)
+    return (x_train, x_source, y_train), test
+
+
 def load_mnist_preprocessed(path: str | os.PathLike | None = None):
     """Loads MNIST with every image passed through `preprocess`, from the cache when possible.
 

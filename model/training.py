@@ -40,17 +40,22 @@ class TrainingResult:
 
 @dataclass
 class TaskData:
-    """Training and validation arrays: x (N, 28, 28) float32 in [0, 1], y (N,) int64."""
+    """Training and validation arrays: x (N, 28, 28) float32 in [0, 1], y (N,) int64.
+
+    `x_train_source`, when given, holds the same training images as their source has them (MNIST's own
+    rendering, before `preprocess`); a recipe's `source_share` of each batch is drawn from it instead.
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_val: np.ndarray
     y_val: np.ndarray
     validation: str = "held-out"
+    x_train_source: np.ndarray | None = None
 
 
 def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0) -> TaskData:
-    """Loads a task's built-in training data, preprocessed: generated Shapes, or MNIST for Digits.
+    """Loads a task's built-in training data: generated Shapes, or MNIST for Digits (both ways, see `TaskData`).
 
     Raises:
         MnistUnavailableError: Digits without MNIST (the message says how to get it).
@@ -63,10 +68,13 @@ def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0) -> Task
         x_val, y_val = make_dataset(SHAPES_VALIDATION_PER_LABEL, seed + 10_007)
         return TaskData(x_train, y_train, x_val, y_val, "generated held-out drawings")
     if task.base_data == "mnist":
-        from model.mnist import load_mnist_preprocessed
+        from model.mnist import load_mnist_for_training, load_mnist_preprocessed
 
-        (x_train, y_train), (x_test, y_test) = load_mnist_preprocessed(mnist_path)
-        return TaskData(x_train, y_train, x_test, y_test, "MNIST test set")
+        if recipe.source_share <= 0:
+            (x_train, y_train), (x_test, y_test) = load_mnist_preprocessed(mnist_path)
+            return TaskData(x_train, y_train, x_test, y_test, "MNIST test set")
+        (x_train, x_source, y_train), (x_test, y_test) = load_mnist_for_training(mnist_path)
+        return TaskData(x_train, y_train, x_test, y_test, "MNIST test set", x_train_source=x_source)
     raise ValueError(f"Task {task.name!r} has no built-in training data; it trains on your saved drawings.")
 
 
@@ -95,22 +103,29 @@ def compile_model(keras_model, learning_rate: float, weight_averaging: float = 0
 
 
 def make_train_dataset(x, y, *, batch_size: int, augmentation: dict | None = None, seed: int = 0,
-                       sample_weight=None):
+                       sample_weight=None, source=None, source_share: float = 0.0):
     """Returns a shuffled, batched, augmented tf.data pipeline of (images (B, 28, 28, 1), labels[, weights]).
 
     Images are held as uint8 (a quarter of the memory) and shuffled by index, so no shuffle buffer
-    copies them; each batch is varied on the fly by `model.augment.augment_batch`.
+    copies them; each batch is varied on the fly by `model.augment.augment_batch`. With `source` (the
+    same images another way, e.g. before preprocessing), each sample is taken from it with probability
+    `source_share`, afresh every epoch.
     """
     import tensorflow as tf
 
     from model.augment import augment_batch
 
     images = tf.constant(_to_uint8(x)[..., None])
+    others = tf.constant(_to_uint8(source)[..., None]) if source is not None and source_share > 0 else None
     labels = tf.constant(np.asarray(y, np.int64))
     weights = None if sample_weight is None else tf.constant(np.asarray(sample_weight, np.float32))
 
     def gather(indices):
-        batch = tf.cast(tf.gather(images, indices), tf.float32) / 255.0
+        batch = tf.gather(images, indices)
+        if others is not None:
+            chosen = tf.random.uniform(tf.shape(indices)) < source_share
+            batch = tf.where(chosen[:, None, None, None], tf.gather(others, indices), batch)
+        batch = tf.cast(batch, tf.float32) / 255.0
         if augmentation:
             batch = augment_batch(batch, **augmentation)
         items = (batch, tf.gather(labels, indices))
@@ -236,7 +251,8 @@ def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_
     if initial_epoch >= state.epochs:
         return keras_model, False
     dataset = make_train_dataset(data.x_train, data.y_train, batch_size=recipe.batch_size,
-                                 augmentation=recipe.augmentation, seed=seed + index)
+                                 augmentation=recipe.augmentation, seed=seed + index,
+                                 source=data.x_train_source, source_share=recipe.source_share)
     callback = make_callback(tracker, should_stop, on_epoch=lambda model, epoch: _after_epoch(
         model, epoch, state, epoch_end))
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: recipe.learning_rate_at(epoch))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model import mnist
-from model.mnist import MnistUnavailableError, find_mnist, load_mnist, load_mnist_preprocessed
+from model.mnist import MnistUnavailableError, find_mnist, load_mnist, load_mnist_for_training, load_mnist_preprocessed
 from model.storage import atomic_write_json
 
 
@@ -106,6 +106,24 @@ def test_preprocessed_copy_is_cached_once_and_nearly_unchanged(fake_mnist, monke
     np.testing.assert_array_equal(again, x_train)
 
 
+def test_training_data_holds_each_digit_preprocessed_and_as_published(fake_mnist, isolated_data_dir):
+    off_centre = np.zeros((10, 28, 28), np.uint8)
+    off_centre[:, 6:22, 3:5] = 255
+    path = fake_mnist("small.npz", x_test=off_centre)
+    (x_train, x_source, y_train), (x_test, y_test) = load_mnist_for_training(path)
+    (published, _), _ = load_mnist(path)
+    assert x_source.shape == x_train.shape and x_source.dtype == np.float32 and len(y_train) == len(x_train)
+    np.testing.assert_allclose(x_source[:20], published / 255.0, atol=1e-6)
+    assert not np.allclose(x_source[:20], x_train[:20], atol=0.05)  # preprocessing softened the bar's edges
+    # The flagged and fat-pen copies exist only preprocessed.
+    np.testing.assert_array_equal(x_source[20:], x_train[20:])
+    # The test set is prepared as the app prepares a drawing: the bar moved to the middle.
+    (_, _), (prepared, _) = load_mnist_preprocessed(path)
+    np.testing.assert_array_equal(x_test, prepared)
+    assert x_test[:, :, 14].sum() > 0 and x_test[:, :, 3:5].sum() == 0
+    assert y_test.tolist() == list(range(10))
+
+
 def test_training_digits_lose_faint_ink_in_thin_strokes_but_test_digits_keep_it(fake_mnist, isolated_data_dir):
     dotted = np.zeros((30, 28, 28), np.uint8)
     for row in range(4, 24):
@@ -121,3 +139,18 @@ def test_training_digits_lose_faint_ink_in_thin_strokes_but_test_digits_keep_it(
 
     assert weakest_along_the_stroke(x_train[0]) < 0.05
     assert weakest_along_the_stroke(x_test[0]) > 0.15
+
+
+def test_only_a_recipe_with_a_source_share_trains_on_the_published_images_too(fake_mnist, isolated_data_dir):
+    from model.recipes import get_recipe
+    from model.tasks import DIGITS
+    from model.training import load_task_data
+
+    path = fake_mnist("small.npz")
+    best = load_task_data(DIGITS, get_recipe("best"), path)
+    quick = load_task_data(DIGITS, get_recipe("quick"), path)
+    assert get_recipe("best").source_share > 0 and get_recipe("quick").source_share == 0
+    assert best.x_train_source is not None and best.x_train_source.shape == best.x_train.shape
+    assert quick.x_train_source is None
+    np.testing.assert_array_equal(best.x_train, quick.x_train)
+    np.testing.assert_array_equal(best.x_val, quick.x_val)

@@ -158,6 +158,24 @@ def test_train_dataset_is_augmented_batched_and_weighted():
     assert float(np.min(weights)) == 2.0 and labels.dtype.name == "int64"
 
 
+def test_a_share_of_each_batch_comes_from_the_source_images_afresh_every_epoch():
+    x = bars_data(train=64).x_train
+    source = 1.0 - x  # told apart by their corner, 0 in x and 1 in source
+    y = np.zeros(64, np.int64)
+
+    def source_shares(share):
+        dataset = make_train_dataset(x, y, batch_size=64, source=source, source_share=share, seed=3)
+        return [float(np.mean(np.asarray(images)[:, 0, 0, 0] > 0.5)) for images, _ in list(dataset) + list(dataset)]
+
+    assert source_shares(0.0) == [0.0, 0.0] and source_shares(1.0) == [1.0, 1.0]
+    first, second = source_shares(0.5)
+    assert 0.25 < first < 0.75 and 0.25 < second < 0.75
+    # The images themselves are the source's, not a blend.
+    images, _ = next(iter(make_train_dataset(x[:4], y[:4], batch_size=4, source=source[:4], source_share=1.0)))
+    order = [int(np.argmin(np.abs(source - image[..., 0]).sum(axis=(1, 2)))) for image in np.asarray(images)]
+    np.testing.assert_allclose(np.asarray(images)[..., 0], source[order], atol=1 / 255)
+
+
 def _build_marker_model():
     from model.architecture import build_model
 
