@@ -1,11 +1,12 @@
 """Hand-drawn-looking circles, squares and triangles, as timed strokes, so Shapes trains offline.
 
-The goal is the drawings real people make, not tidy geometry: lumpy and tilted ellipses, circles
-traced twice or left open, rectangles that were meant as squares, triangles of every kind and
-rotation, sides drawn as separate strokes in any order, overshoots and gaps where a stroke closes,
-rounded or sharp corners, tremor, and pens from hairline to very thick, anywhere on canvases of any
-size. `benchmarks/shapes_generalisation.py` measures a model trained here on drawings from an
-independently written simulator.
+The goal is the drawings real people make with a mouse, a pen or a finger, not tidy geometry.
+`model.shape_outlines` gives what each label covers (ovals of any aspect, boxes from 1:1 to 1:3 at any
+rotation, triangles of every kind); this module adds the hand: drift and tremor, lines traced twice,
+points recorded sparsely or simplified into polygons (as web doodle games store them), a stray dot or
+tick, pens from hairline to finger, any size and place on canvases of any size.
+`benchmarks/people_shapes.py` measures a model trained here on drawings from an independently written
+simulator, and `benchmarks/window_shapes.py` on drawings made with the mouse on the real window.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ import cv2
 import numpy as np
 
 from model.preprocessing import preprocess
+from model.shape_outlines import OUTLINES, rotate
 from model.strokes import Stroke, drawing_bounds, render_strokes
 from model.tasks import SHAPE_LABELS
 
 __all__ = ["SHAPE_LABELS", "generate_drawing", "make_dataset", "render_for_training"]
 
-# Unit-space sampling step of a path before wobble (shapes span about 1 unit).
-_STEP = 0.012
 # Drawings per unit of work handed to a process, and the set size from which processes pay off.
 _CHUNK = 500
 _POOL_MINIMUM = 3000
@@ -45,21 +45,19 @@ def generate_drawing(label: str, rng: np.random.Generator) -> tuple[list[Stroke]
     Raises:
         ValueError: `label` is not a shape label.
     """
-    if label not in _SHAPES:
+    if label not in OUTLINES:
         raise ValueError(f"Unknown shape {label!r}; expected one of {', '.join(SHAPE_LABELS)}.")
     width, height = _canvas_size(rng)
-    paths = [_wobble(path, rng) for path in _SHAPES[label](rng)]
-    if rng.random() < 0.35:
-        # A quick hand and a slow event loop: the canvas records a point only every few pixels,
-        # so curves come out as polygons and corners get cut.
-        spacing = rng.uniform(0.04, 0.18)
-        paths = [_sparse(path, spacing) for path in paths]
+    paths = _hand(OUTLINES[label](rng), rng)
     points = np.concatenate(paths)
     low, high = points.min(axis=0), points.max(axis=0)
     extent = float((high - low).max())
     # Size and pen are drawn together so a thick pen never pushes the drawing off the canvas.
     size = rng.uniform(0.12, 0.9) * min(width, height)
-    pen = float(np.exp(rng.uniform(np.log(1.0), np.log(max(1.5, 0.2 * size)))))
+    if rng.random() < 0.2:  # a finger on a small screen: the pen a tenth to a quarter of the drawing
+        pen = rng.uniform(0.08, 0.25) * size
+    else:
+        pen = float(np.exp(rng.uniform(np.log(1.0), np.log(max(1.5, 0.15 * size)))))
     size = min(size, 0.97 * min(width, height) - pen)
     scale = size / extent
     span = (high - low) * scale + pen
@@ -70,15 +68,64 @@ def generate_drawing(label: str, rng: np.random.Generator) -> tuple[list[Stroke]
     return _timed([path * scale + origin for path in paths], pen, rng), (width, height)
 
 
+def _hand(paths: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
+    """What a hand and the device recording it do to an outline's paths."""
+    extent = float(np.ptp(np.concatenate(paths), axis=0).max())
+    if rng.random() < 0.12:  # a sketchy line: the outline, or part of it, gone over again beside itself
+        paths = paths + [_retrace(path, extent, rng) for path in paths if rng.random() < 0.7]
+    paths = [_wobble(path, rng) for path in paths]
+    style = rng.random()
+    if style < 0.3:
+        # Web doodle games keep a simplified polygon: circles come out with a dozen corners or fewer.
+        tolerance = rng.uniform(0.004, 0.03) * extent
+        paths = [_simplify(path, tolerance) for path in paths]
+    elif style < 0.5:
+        # A quick hand and a slow event loop: a point every few pixels, so curves come out as polygons.
+        paths = [_sparse(path, rng.uniform(0.02, 0.09) * extent) for path in paths]
+    if rng.random() < 0.08:
+        paths = paths + _stray_marks(np.concatenate(paths), extent, rng)
+    return paths
+
+
+def _retrace(path: np.ndarray, extent: float, rng: np.random.Generator) -> np.ndarray:
+    """The path, or a stretch of it, drawn again a little beside the first line."""
+    start = int(rng.integers(0, max(1, len(path) // 3)))
+    stop = len(path) - int(rng.integers(0, max(1, len(path) // 3)))
+    offset = rng.normal(0, 0.02, 2) * extent
+    turn = rng.normal(0, 0.03)
+    centre = path.mean(axis=0)
+    return rotate(path[start:stop] - centre, turn) * rng.uniform(0.96, 1.04) + centre + offset
+
+
+def _stray_marks(points: np.ndarray, extent: float, rng: np.random.Generator) -> list[np.ndarray]:
+    """A dot or a short tick near the drawing, as a finger that touched the screen leaves."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    marks = []
+    for _ in range(int(rng.integers(1, 3))):
+        where = low + rng.uniform(-0.1, 1.1, 2) * (high - low)
+        length = rng.uniform(0.005, 0.06) * extent
+        angle = rng.uniform(0, 2 * np.pi)
+        marks.append(where + np.linspace(0, 1, 4)[:, None] * length * np.array([np.cos(angle), np.sin(angle)]))
+    return marks
+
+
+def _simplify(path: np.ndarray, tolerance: float) -> np.ndarray:
+    """The path reduced to the fewest points that stay within `tolerance` of it (Ramer-Douglas-Peucker)."""
+    if len(path) < 3:
+        return path
+    simplified = cv2.approxPolyDP(path.astype(np.float32)[:, None, :], float(tolerance), False)[:, 0, :]
+    return simplified.astype(np.float64) if len(simplified) >= 2 else path[[0, -1]]
+
+
 def render_for_training(strokes: list[Stroke], rng: np.random.Generator) -> np.ndarray:
-    """Renders a drawing around its bounds at a random resolution (40 to 300 px), dark on light.
+    """Renders a drawing around its bounds at a random resolution (24 to 300 px), dark on light.
 
     Preprocessing crops to the ink anyway, so leaving out empty canvas changes nothing but time;
     the random resolution exposes the network to small, large, blocky and smooth renderings.
     """
     left, top, right, bottom = drawing_bounds(strokes)
     extent = max(right - left, bottom - top)
-    scale = min(1.0, float(np.exp(rng.uniform(np.log(40), np.log(300)))) / extent)
+    scale = min(1.0, float(np.exp(rng.uniform(np.log(24), np.log(300)))) / extent)
     margin = 4
     width = int(np.ceil((right - left) * scale)) + 2 * margin
     height = int(np.ceil((bottom - top) * scale)) + 2 * margin
@@ -149,144 +196,6 @@ def _canvas_size(rng: np.random.Generator) -> tuple[int, int]:
     return (longer, shorter) if rng.random() < 0.7 else (shorter, longer)
 
 
-def _rotate(points: np.ndarray, angle: float) -> np.ndarray:
-    cos, sin = np.cos(angle), np.sin(angle)
-    return points @ np.array([[cos, sin], [-sin, cos]])
-
-
-def _circle(rng: np.random.Generator) -> list[np.ndarray]:
-    aspect = rng.uniform(0.9, 1.0) if rng.random() < 0.5 else rng.uniform(0.6, 0.9)
-    loops = rng.uniform(1.5, 2.3) if rng.random() < 0.15 else 1.0
-    # Negative: the pen stops short of the start; positive: it runs past it.
-    sweep = 2 * np.pi * loops + (rng.uniform(-1.0, 0.7) if rng.random() < 0.3 else rng.uniform(-0.4, 0.5))
-    t = np.linspace(0, sweep, max(24, int(sweep / (2 * np.pi) * 110)))
-    progress = t / sweep
-    radius = 1.0 + rng.uniform(-0.14, 0.14) * progress  # ends that miss each other, spirals
-    if rng.random() < 0.6:
-        radius += _lumps(t, rng)
-    for harmonic in (2, 3, 4):
-        radius += rng.uniform(0, 0.07 / harmonic) * np.cos(harmonic * t + rng.uniform(0, 2 * np.pi))
-    angle = rng.uniform(0, 2 * np.pi) + rng.choice([-1, 1]) * t
-    points = np.stack([radius * np.cos(angle), aspect * radius * np.sin(angle)], axis=1)
-    if rng.random() < 0.2:  # egg and teardrop shapes
-        points[:, 0] *= 1 + rng.uniform(-0.2, 0.2) * points[:, 1]
-    points = _rotate(points, rng.uniform(0, np.pi))
-    if rng.random() < 0.1:  # two arcs, as some people draw a circle
-        cut = int(len(points) * rng.uniform(0.35, 0.65))
-        return [points[: cut + 2], points[cut - 2:]]
-    return [points]
-
-
-def _lumps(t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Radius offsets of a circle drawn through a few uneven points: flat stretches and soft bumps."""
-    count = int(rng.integers(5, 11))
-    anchors = np.linspace(0, 2 * np.pi, count + 1)[:-1] + rng.uniform(-0.2, 0.2, count)
-    offsets = rng.normal(0, rng.uniform(0.03, 0.1), count)
-    order = np.argsort(anchors % (2 * np.pi))
-    return np.interp(t % (2 * np.pi), anchors[order] % (2 * np.pi), offsets[order], period=2 * np.pi)
-
-
-def _square(rng: np.random.Generator) -> list[np.ndarray]:
-    aspect = float(np.exp(rng.uniform(-0.32, 0.32)))
-    half = np.array([0.5 * aspect, 0.5])
-    corners = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * half + rng.normal(0, 0.025, (4, 2))
-    tilt = min(max(rng.normal(0, np.radians(7)), -np.radians(22)), np.radians(22))
-    return _polygon(_rotate(corners, tilt), rng)
-
-
-def _triangle(rng: np.random.Generator) -> list[np.ndarray]:
-    kind = rng.choice(["equilateral", "isosceles", "right", "any"])
-    if kind == "equilateral":
-        angles = np.radians(60 + rng.normal(0, 4, 2))
-    elif kind == "isosceles":
-        apex = rng.uniform(25, 115)
-        angles = np.radians([(180 - apex) / 2] * 2)
-    elif kind == "right":
-        other = rng.uniform(25, 65)
-        angles = np.radians([90 + rng.normal(0, 3), other])
-    else:
-        first = rng.uniform(20, 130)
-        angles = np.radians([first, rng.uniform(20, 160 - first)])
-    a, b = angles  # base angles at (0, 0) and (1, 0)
-    apex_x = np.tan(b) / (np.tan(a) + np.tan(b)) if abs(np.tan(a) + np.tan(b)) > 1e-6 else 0.5
-    corners = np.array([[0.0, 0.0], [1.0, 0.0], [apex_x, -apex_x * np.tan(a)]])
-    if rng.random() < 0.5:
-        corners = corners[rng.permutation(3)]
-    corners[:, 0] *= float(np.exp(rng.uniform(-0.25, 0.25)))
-    # Half sit on their base (or upside down), half at any rotation.
-    turn = rng.choice([0.0, np.pi]) + rng.normal(0, 0.1) if rng.random() < 0.5 else rng.uniform(0, 2 * np.pi)
-    return _polygon(_rotate(corners - corners.mean(axis=0), turn), rng)
-
-
-def _polygon(corners: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
-    """Traces a polygon as a person would: one stroke round, or its sides as separate strokes."""
-    count = len(corners)
-    bulge = rng.uniform(0.02, 0.08) if rng.random() < 0.3 else 0.0  # sides curving outward
-    centre = corners.mean(axis=0)
-    sides = [_side(corners[i], corners[(i + 1) % count], centre, bulge, rng) for i in range(count)]
-    mode = rng.random()
-    if mode < 0.3:  # each side its own stroke, any order and direction, crossing or short at corners
-        strokes = [_extend(side, rng.uniform(-0.06, 0.14), rng.uniform(-0.06, 0.14)) for side in sides]
-        strokes = [s[::-1] if rng.random() < 0.5 else s for s in strokes]
-        return [strokes[i] for i in rng.permutation(count)]
-    start = int(rng.integers(count))
-    loop = np.concatenate([sides[(start + i) % count][:-1] for i in range(count)])
-    loop = _round_corners(loop, rng)
-    if rng.random() < 0.5:
-        loop = loop[::-1]
-    loop = np.roll(loop, -int(rng.integers(len(loop))) if rng.random() < 0.3 else 0, axis=0)
-    closed = np.concatenate([loop, loop[:1]])
-    closed = _extend(closed, 0.0, rng.uniform(-0.12, 0.2))
-    if mode < 0.45:  # two strokes: split somewhere along the way
-        cut = int(len(closed) * rng.uniform(0.3, 0.7))
-        return [closed[: cut + 1], closed[cut:]]
-    return [closed]
-
-
-def _side(
-    start: np.ndarray, end: np.ndarray, centre: np.ndarray, bulge: float, rng: np.random.Generator
-) -> np.ndarray:
-    """A side as a slightly bowed line (outward by `bulge` of its length, plus chance), every `_STEP`."""
-    length = float(np.linalg.norm(end - start))
-    t = np.linspace(0, 1, max(3, int(length / _STEP)))[:, None]
-    normal = np.array([-(end - start)[1], (end - start)[0]]) / max(length, 1e-9)
-    if normal @ ((start + end) / 2 - centre) < 0:
-        normal = -normal
-    bow = (bulge + rng.normal(0, 0.025)) * length * np.sin(np.pi * t)
-    return start + (end - start) * t + bow * normal
-
-
-def _round_corners(loop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Smooths a closed loop with a circular Gaussian, from sharp corners to well rounded ones."""
-    if rng.random() < 0.45:
-        return loop
-    sigma = (0.01 + 0.06 * rng.random() ** 2) / _STEP  # mostly slight, now and then well rounded
-    radius = int(3 * sigma)
-    kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
-    kernel /= kernel.sum()
-    wrapped = np.concatenate([loop[-radius:], loop, loop[:radius]])
-    return np.stack([np.convolve(wrapped[:, k], kernel, mode="valid") for k in range(2)], axis=1)
-
-
-def _extend(path: np.ndarray, before: float, after: float) -> np.ndarray:
-    """Lengthens (positive) or shortens (negative) a path at both ends by the given distances."""
-    path = _trim_or_grow(path, after)
-    return _trim_or_grow(path[::-1], before)[::-1]
-
-
-def _trim_or_grow(path: np.ndarray, distance: float) -> np.ndarray:
-    if distance >= 0:
-        direction = path[-1] - path[max(0, len(path) - 4)]
-        norm = float(np.linalg.norm(direction))
-        if norm < 1e-9 or distance == 0:
-            return path
-        steps = np.arange(1, max(2, int(distance / _STEP)) + 1)[:, None] / max(2, int(distance / _STEP))
-        return np.concatenate([path, path[-1] + direction / norm * distance * steps])
-    lengths = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
-    keep = lengths <= lengths[-1] + distance
-    return path[keep] if keep.sum() >= 3 else path[:3]
-
-
 def _wobble(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Adds a hand's slow drift and tremor across the path."""
     count = len(path)
@@ -326,4 +235,3 @@ def _timed(paths: list[np.ndarray], pen: float, rng: np.random.Generator) -> lis
     return strokes
 
 
-_SHAPES = {"circle": _circle, "square": _square, "triangle": _triangle}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
 import model.shapes as shapes
+from model import shape_outlines
 from model.preprocessing import preprocess
 from model.shapes import SHAPE_LABELS, generate_drawing, make_dataset, render_for_training
 from model.strokes import drawing_bounds, render_strokes
@@ -80,3 +82,43 @@ def test_worker_processes_give_the_same_data_set(monkeypatch):
     alone, _ = make_dataset(8, seed=2, workers=1)
     pooled, _ = make_dataset(8, seed=2, workers=2)
     assert np.array_equal(alone, pooled)
+
+
+def _box_aspect(paths) -> tuple[float, float]:
+    """The aspect (longer / shorter side) and angle of the smallest rectangle around the paths."""
+    (_, _), (width, height), angle = cv2.minAreaRect(np.concatenate(paths).astype(np.float32))
+    return max(width, height) / max(min(width, height), 1e-9), angle
+
+
+def test_squares_cover_boxes_from_one_to_one_to_one_to_three_turned_any_way():
+    rng = np.random.default_rng(21)
+    boxes = [_box_aspect(shape_outlines.square(rng)) for _ in range(300)]
+    aspects = np.array([aspect for aspect, _ in boxes])
+    assert aspects.min() < 1.1 and 2.4 < aspects.max() < 3.4
+    turned = [angle % 90 for _, angle in boxes]
+    assert sum(15 < angle < 75 for angle in turned) > 10  # some far from upright, most near it
+    assert sum(angle < 15 or angle > 75 for angle in turned) > 200
+
+
+def test_circles_include_ovals_and_triangles_include_obtuse_and_thin_ones():
+    rng = np.random.default_rng(22)
+    ovals = [_box_aspect(shape_outlines.circle(rng))[0] for _ in range(200)]
+    assert min(ovals) < 1.15 and max(ovals) > 1.8
+    angles = []
+    for _ in range(200):
+        _, triangle = cv2.minEnclosingTriangle(np.concatenate(shape_outlines.triangle(rng)).astype(np.float32))
+        corners = triangle.reshape(3, 2)
+        for k in range(3):
+            a, b = corners[(k + 1) % 3] - corners[k], corners[(k + 2) % 3] - corners[k]
+            angles.append(np.degrees(np.arccos(a @ b / np.linalg.norm(a) / np.linalg.norm(b))))
+    assert max(angles) > 115 and min(angles) < 28
+
+
+def test_the_hand_simplifies_retraces_and_leaves_stray_marks():
+    rng = np.random.default_rng(23)
+    outline = shape_outlines.circle(rng)
+    simplified = [shapes._simplify(path, 0.03) for path in outline]
+    assert 5 <= sum(len(path) for path in simplified) <= 20  # a polygon of a dozen corners, as doodle games keep
+    counts = [len(shapes._hand(shape_outlines.square(rng), rng)) for _ in range(400)]
+    # Squares are drawn in one, two or four strokes; retraced lines and stray marks add more.
+    assert max(counts) > 4 and {1, 2, 4} <= set(counts)
