@@ -108,6 +108,7 @@ def _predict(task, args) -> int:
 
 
 def _classify(predictor, file: str):
+    from model.inference import is_sure
     from model.preprocessing import load_image, preprocess
 
     try:
@@ -124,7 +125,7 @@ def _classify(predictor, file: str):
     probabilities = predictor.predict(image28)
     labels = predictor.labels
     top = int(probabilities.argmax())
-    return {"file": file, "label": labels[top],
+    return {"file": file, "label": labels[top], "sure": is_sure(probabilities),
             "probabilities": {label: round(float(p), 6) for label, p in zip(labels, probabilities)}}, None
 
 

@@ -69,6 +69,27 @@ class Prediction:
     def top_index(self) -> int:
         return int(np.argmax(self.probabilities))
 
+    @property
+    def sure(self) -> bool:
+        """Whether the top label is convincing (see `is_sure`)."""
+        return is_sure(self.probabilities)
+
+
+# Below this top probability no label is convincing: a scribble, or a shape the task has no label for.
+SURE_PROBABILITY = 0.7
+
+
+def is_sure(probabilities) -> bool:
+    """Returns whether the most likely label is convincing enough to name without a "not sure".
+
+    Args:
+        probabilities: (num_labels,) probabilities summing to one.
+
+    Returns:
+        True when the top probability is at least `SURE_PROBABILITY`.
+    """
+    return float(np.max(probabilities)) >= SURE_PROBABILITY
+
 
 class Predictor:
     """Runs a trained classifier (a single CNN or an ensemble) on 28x28 images.

@@ -11,6 +11,7 @@ import pytest
 import main
 from model import mnist, recipes, training
 from model.architecture import build_model
+from model.inference import SURE_PROBABILITY
 from model.mnist import MnistUnavailableError
 from model.model_store import ModelInfo, load_model, save_model
 from tests.model.training_data import bars_data
@@ -64,6 +65,7 @@ def test_predict_prints_one_json_line_per_image(tmp_path, capsys):
         assert set(line["probabilities"]) == set(SHAPE_LABELS)
         assert line["label"] == max(line["probabilities"], key=line["probabilities"].get)
         assert sum(line["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
+        assert line["sure"] == (max(line["probabilities"].values()) >= SURE_PROBABILITY)
 
 
 def test_predict_names_each_bad_file_keeps_going_and_fails_at_the_end(tmp_path, capsys):

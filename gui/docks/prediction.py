@@ -122,8 +122,9 @@ class PredictionDock(QDockWidget):
 
     # What a user sees, for tests and the screenshot.
     def top_label(self) -> str:
-        """Returns the label shown as the top guess, or "" when no guess is shown."""
-        return self._headline.text() if self._bars.probabilities() else ""
+        """Returns the most likely label (named, or offered as a "maybe"), or "" when no guess is shown."""
+        probabilities = self._bars.probabilities()
+        return max(probabilities, key=probabilities.get) if probabilities else ""
 
     def headline(self) -> str:
         return self._headline.text()
@@ -155,7 +156,13 @@ class PredictionDock(QDockWidget):
             self._bars.set_labels(labels)
         self._bars.set_probabilities(probabilities)
         top = int(np.argmax(probabilities))
-        self._show(self._bars._labels[top], f"{100 * probabilities[top]:.0f}% sure", guess=True)
+        label, share = self._bars._labels[top], f"{100 * probabilities[top]:.0f}%"
+        if prediction.sure:
+            self._show(label, f"{share} sure", guess=True)
+        else:
+            second = int(np.argsort(probabilities)[-2]) if len(probabilities) > 1 else top
+            self._show("Not sure", f"Maybe {label} ({share}) or {self._bars._labels[second]} "
+                       f"({100 * probabilities[second]:.0f}%)", muted=True)
 
     def _refresh_state(self, *_args) -> None:
         session = self._session

@@ -68,3 +68,19 @@ def test_the_guess_follows_the_pen_before_it_lifts(ready_window, qtbot):
             QTest.mouseMove(canvas, point)
     assert canvas.strokes() == [], "predicted while the stroke was still being drawn"
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
+
+
+def test_an_unconvincing_answer_says_not_sure_and_names_the_likeliest_two(ready_window, qtbot):
+    import numpy as np
+
+    from model.inference import Prediction
+
+    panel = ready_window.prediction_dock
+    drag(ready_window.canvas, circle_points(200, 200, 80))
+    qtbot.waitUntil(lambda: panel.top_label() != "", timeout=10_000)
+    ready_window.session.prediction_ready.emit(Prediction(np.array([0.2, 0.45, 0.35], np.float32), []))
+    assert panel.headline() == "Not sure"
+    assert panel.detail() == "Maybe square (45%) or triangle (35%)"
+    assert panel.top_label() == "square"
+    ready_window.session.prediction_ready.emit(Prediction(np.array([0.05, 0.9, 0.05], np.float32), []))
+    assert panel.headline() == "square" and panel.detail() == "90% sure"
