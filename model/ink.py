@@ -19,6 +19,9 @@ MIN_INK_PIXELS = 4.0
 _SPECK_SHARE = 0.03
 # Dust is looked for on a copy of the ink mask at most this many pixels on its longer side.
 _COMPONENT_SIZE = 192
+# Gray levels either side of the paper's median that may still be paper; a border less than
+# `_PAPER_SHARE` paper is crossed by the drawing itself.
+_PAPER_BAND, _PAPER_SHARE = 26, 0.75
 # Crops larger than this are first reduced by a whole factor, so a 4000 px canvas costs little more.
 _MID_SIZE = 160
 
@@ -83,25 +86,31 @@ def reduce(image: np.ndarray, factor: int, paper: float = 0) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
-def ink_levels(gray: np.ndarray, ink: str) -> InkLevels | None:
-    """Measures paper (on the border) and ink on the image.
+def ink_levels(gray: np.ndarray, ink: str, *, whole: bool = False) -> InkLevels | None:
+    """Measures paper (on the border, or on the whole image) and ink on the image.
 
     Args:
         gray: uint8 gray image.
-        ink: "dark", "light" or "auto" (the border's median decides).
+        ink: "dark", "light" or "auto" (the paper's median decides).
+        whole: measure the paper on the whole image instead of its border.
 
     Returns:
         The levels, or None when nothing stands out from the paper's noise.
     """
     if ink not in ("auto", "dark", "light"):
         raise ValueError(f"ink must be 'auto', 'dark' or 'light'; received {ink!r}.")
-    border = np.concatenate([gray[0, :], gray[-1, :], gray[:, 0], gray[:, -1]])
-    counts = np.bincount(border, minlength=256)
+    sample = gray.ravel() if whole else np.concatenate([gray[0, :], gray[-1, :], gray[:, 0], gray[:, -1]])
+    counts = np.bincount(sample, minlength=256)
     dark = _histogram_median(counts) >= 128 if ink == "auto" else ink == "dark"
     if dark:
         counts = counts[::-1]  # index = darkness
     paper_level = _histogram_median(counts)
-    deviations = np.bincount(np.abs(np.arange(256) - paper_level), weights=counts, minlength=256)
+    # The paper's noise, from the levels near the paper's only: where the drawing crosses the border,
+    # its ink would otherwise count as noise.
+    near = np.zeros(256)
+    low_level = max(0, paper_level - _PAPER_BAND)
+    near[low_level:paper_level + _PAPER_BAND + 1] = counts[low_level:paper_level + _PAPER_BAND + 1]
+    deviations = np.bincount(np.abs(np.arange(256) - paper_level), weights=near, minlength=256)
     paper = paper_level / 255.0
     noise = 1.4826 * _histogram_median(deviations) / 255.0
     floor = paper + max(4.0 * noise, 0.03)
@@ -112,6 +121,27 @@ def ink_levels(gray: np.ndarray, ink: str) -> InkLevels | None:
     # Capped so faint pencil still counts when one dark speck sets the peak.
     threshold = floor + min(0.25 * (peak - floor), 0.15)
     return InkLevels(dark, floor, peak, threshold)
+
+
+def find_drawing(gray: np.ndarray, ink: str) -> tuple[InkLevels, tuple[int, int, int, int]] | None:
+    """Finds the ink and the drawing's box: paper measured on the border, else on the whole image.
+
+    A drawing that runs along the edges (a doodle bitmap, a scan scaled to fill its frame) can make the
+    border as much ink as paper; then the whole image, where paper is the rule, is asked first.
+
+    Returns:
+        (levels, (top, bottom, left, right)), or None when the image holds no drawing.
+    """
+    border = np.concatenate([gray[0, :], gray[-1, :], gray[:, 0], gray[:, -1]])
+    counts = np.bincount(border, minlength=256)
+    median = _histogram_median(counts)
+    paper_border = counts[max(0, median - _PAPER_BAND):median + _PAPER_BAND + 1].sum() >= _PAPER_SHARE * len(border)
+    for whole in ((False, True) if paper_border else (True, False)):
+        levels = ink_levels(gray, ink, whole=whole)
+        box = drawing_box(gray, levels) if levels is not None else None
+        if box is not None:
+            return levels, box
+    return None
 
 
 def _histogram_median(counts: np.ndarray) -> int:

@@ -60,13 +60,10 @@ def preprocess(image: np.ndarray, *, ink: str = "auto", drop_faint: bool = False
         holds no ink (an empty canvas, or only a faint smudge or a speck of dust).
     """
     gray = _ink.to_gray(image)
-    levels = _ink.ink_levels(gray, ink)
-    if levels is None:
+    found = _ink.find_drawing(gray, ink)
+    if found is None:
         return None
-    box = _ink.drawing_box(gray, levels)
-    if box is None:
-        return None
-    top, bottom, left, right = box
+    levels, (top, bottom, left, right) = found
     # On a tiny image a stroke of a few pixels is a whole drawing.
     min_ink = min(_ink.MIN_INK_PIXELS, 0.01 * gray.size)
     crop = _ink.crop_strength(gray[top:bottom, left:right], levels, min_ink)

@@ -253,3 +253,22 @@ def test_a_dotted_thin_stroke_stays_whole_unless_faint_ink_is_dropped():
 
     assert weakest_along_the_stroke(False) > 0.15
     assert weakest_along_the_stroke(True) < 0.05  # as MNIST's training images are rendered
+
+
+def test_drawings_that_run_along_the_edges_are_still_found():
+    # A doodle bitmap whose box lies on the frame: the border is more ink than paper.
+    large = np.zeros((256, 256), np.uint8)
+    corners = np.array([[6, 30], [250, 4], [250, 250], [10, 244]], np.int32)  # drawn at 256 px, as such games do
+    cv2.polylines(large, [corners], True, 255, 12, cv2.LINE_AA)
+    box = cv2.resize(large, (28, 28), interpolation=cv2.INTER_AREA)
+    # A scan scaled to fill its frame: a thick, blurred 0 touching all four edges, dark on light.
+    ring = np.full((48, 48), 255, np.uint8)
+    cv2.ellipse(ring, (24, 24), (17, 21), 0, 0, 360, 0, 6)
+    ring = cv2.GaussianBlur(ring, (5, 5), 1.5)
+    for image, paper in ((box, 0), (ring, 255)):
+        result = preprocess(image)
+        assert result is not None
+        assert result[14, 14] < 0.5 < result.max()  # paper in the middle, ink around it
+        # Read as the same drawing with paper around it would be.
+        framed = cv2.copyMakeBorder(image, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=paper)
+        assert np.abs(result - preprocess(framed)).mean() < 0.05
