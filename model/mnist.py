@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from model.digit_styles import add_fat_pen_copies, add_flagged_ones
+from model.pen_digits import add_pen_copies
 from model.paths import MNIST_ENV, data_dir
 from model.storage import atomic_write_bytes, read_json
 
@@ -108,7 +109,8 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None):
 
     The training set is MNIST's 60,000 images followed by flagged copies of some of its 1s and fat-pen
     copies of some of its digits (`model.digit_styles`), rendered with `drop_faint` (see the module's
-    docstring); the test set is MNIST's own 10,000, prepared as the app prepares any drawing.
+    docstring), then thin-pen copies as a tablet records them (`model.pen_digits`), rendered as any
+    drawing; the test set is MNIST's own 10,000, prepared as the app prepares any drawing.
 
     Returns:
         `((x_train, y_train), (x_test, y_test))` with float32 (N, 28, 28) images in [0, 1].
@@ -119,9 +121,11 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None):
         (x_train, y_train), (x_test, y_test) = _read_npz(found)
         flagged, flagged_labels = add_flagged_ones(x_train, y_train)
         fat, fat_labels = add_fat_pen_copies(x_train, y_train)
+        pen, pen_labels = add_pen_copies(x_train, y_train)
+        # The pen copies are drawings made on a canvas, not scans: rendered as the app renders drawings.
         x_train = np.concatenate([_to_uint8(preprocess_images(images, drop_faint=True))
-                                  for images in (x_train, flagged, fat)])
-        y_train = np.concatenate([y_train, flagged_labels, fat_labels])
+                                  for images in (x_train, flagged, fat)] + [_to_uint8(preprocess_images(pen))])
+        y_train = np.concatenate([y_train, flagged_labels, fat_labels, pen_labels])
         # Stored as uint8 (a quarter of the size); training quantises to uint8 anyway.
         arrays = {"x_train": x_train, "y_train": y_train,
                   "x_test": _to_uint8(preprocess_images(x_test)), "y_test": y_test}
@@ -162,11 +166,12 @@ def preprocess_images(images: np.ndarray, *, drop_faint: bool = False) -> np.nda
 def _cache_path(source: Path) -> Path:
     import model.digit_styles as digit_styles
     import model.ink as ink
+    import model.pen_digits as pen_digits
     import model.preprocessing as preprocessing
 
     stat = source.stat()
     key = hashlib.sha1(b"".join(inspect.getsource(module).encode("utf-8")
-                                for module in (preprocessing, ink, digit_styles)))
+                                for module in (preprocessing, ink, digit_styles, pen_digits)))
     key.update(f"{source.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode("utf-8"))
     return data_dir() / "cache" / f"mnist-preprocessed-{key.hexdigest()[:16]}.npz"
 
