@@ -103,13 +103,14 @@ class Recipe:
 RECIPES = {
     "quick": Recipe(
         name="quick", architecture=QUICK_ARCHITECTURE, epochs=6, batch_size=128, members=1,
-        learning_rate=2e-3, halve_every=1, augmentation=LIGHT_AUGMENTATION, task_epochs={"shapes": 6},
+        learning_rate=2e-3, halve_every=1, augmentation=LIGHT_AUGMENTATION, task_epochs={"shapes": 7},
+        shapes_per_label=5000,
     ),
     "best": Recipe(
         name="best", architecture=BEST_ARCHITECTURE, epochs=28, batch_size=128, members=3,
         learning_rate=2e-3, halve_every=6, augmentation=STRONG_AUGMENTATION, weight_averaging=0.999,
         source_share=0.5,
-        task_epochs={"shapes": 10},
+        task_epochs={"shapes": 10}, shapes_per_label=8000,
     ),
 }
 
