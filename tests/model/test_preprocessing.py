@@ -258,7 +258,7 @@ def test_a_dotted_thin_stroke_stays_whole_unless_faint_ink_is_dropped():
 def test_drawings_that_run_along_the_edges_are_still_found():
     # A doodle bitmap whose box lies on the frame: the border is more ink than paper.
     large = np.zeros((256, 256), np.uint8)
-    corners = np.array([[6, 30], [250, 4], [250, 250], [10, 244]], np.int32)  # drawn at 256 px, as such games do
+    corners = np.array([[2, 60], [253, 2], [253, 250], [2, 200]], np.int32)  # drawn at 256 px, as such games do
     cv2.polylines(large, [corners], True, 255, 12, cv2.LINE_AA)
     box = cv2.resize(large, (28, 28), interpolation=cv2.INTER_AREA)
     # A scan scaled to fill its frame: a thick, blurred 0 touching all four edges, dark on light.
