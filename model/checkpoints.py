@@ -79,6 +79,8 @@ def load_member(task_name: str, member: int, *, compile: bool = True):
     """Loads a member's checkpoint; compiled, it carries its optimizer state on."""
     import keras
 
+    import model.losses  # noqa: F401  (registers the loss a compiled checkpoint names)
+
     return keras.models.load_model(member_path(task_name, member), compile=compile)
 
 

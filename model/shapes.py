@@ -20,12 +20,13 @@ from concurrent.futures.process import BrokenProcessPool
 import cv2
 import numpy as np
 
+from model.not_shapes import NOT_SHAPES
 from model.preprocessing import preprocess
 from model.shape_outlines import OUTLINES, rotate
 from model.strokes import Stroke, drawing_bounds, render_strokes
 from model.tasks import SHAPE_LABELS
 
-__all__ = ["SHAPE_LABELS", "generate_drawing", "make_dataset", "render_for_training"]
+__all__ = ["SHAPE_LABELS", "generate_drawing", "make_dataset", "make_not_shapes", "render_for_training"]
 
 # Drawings per unit of work handed to a process, and the set size from which processes pay off.
 _CHUNK = 500
@@ -47,8 +48,13 @@ def generate_drawing(label: str, rng: np.random.Generator) -> tuple[list[Stroke]
     """
     if label not in OUTLINES:
         raise ValueError(f"Unknown shape {label!r}; expected one of {', '.join(SHAPE_LABELS)}.")
+    return _draw(OUTLINES[label](rng), rng)
+
+
+def _draw(outline: list[np.ndarray], rng: np.random.Generator) -> tuple[list[Stroke], tuple[int, int]]:
+    """Draws unit-space paths by hand, with a pen, at a size and place on a canvas of random size."""
     width, height = _canvas_size(rng)
-    paths = _hand(OUTLINES[label](rng), rng)
+    paths = _hand(outline, rng)
     points = np.concatenate(paths)
     low, high = points.min(axis=0), points.max(axis=0)
     extent = float((high - low).max())
@@ -158,6 +164,23 @@ def make_dataset(num_per_label: int, seed: int = 0, *, workers: int | None = Non
     parts = _run_chunks(chunks, workers)
     x = np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.float32)
     return x, y
+
+
+def make_not_shapes(count: int, seed: int = 0) -> np.ndarray:
+    """Generates, renders and preprocesses drawings that are none of the labels (`model.not_shapes`).
+
+    Returns:
+        x float32 of shape (count, 28, 28), as `preprocess` gives; their label is `NOT_ANY_LABEL`.
+    """
+    rng = np.random.default_rng([seed, 7919])
+    x = np.zeros((count, 28, 28), np.float32)
+    for index in range(count):
+        image = None
+        while image is None:
+            strokes, _ = _draw(NOT_SHAPES[index % len(NOT_SHAPES)](rng), rng)
+            image = preprocess(render_for_training(strokes, rng), ink="dark")
+        x[index] = image
+    return x
 
 
 def _run_chunks(chunks: list[tuple[int, int, int]], workers: int) -> list[np.ndarray]:

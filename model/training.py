@@ -21,6 +21,8 @@ from model.recipes import Recipe, get_recipe
 from model.training_progress import ProgressTracker, TrainingProgress, make_callback  # noqa: F401  (API)
 
 SHAPES_VALIDATION_PER_LABEL = 150
+# Share of Shapes' training set that is drawings of none of its labels (model.not_shapes).
+NOT_SHAPES_SHARE = 0.1
 
 
 @dataclass
@@ -62,9 +64,14 @@ def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0) -> Task
         ValueError: the task has no built-in data (it trains on the user's drawings only).
     """
     if task.base_data == "shapes":
-        from model.shapes import make_dataset
+        from model.losses import NOT_ANY_LABEL
+        from model.shapes import make_dataset, make_not_shapes
 
         x_train, y_train = make_dataset(recipe.shapes_per_label, seed)
+        # Drawings of none of the shapes, taught to get no convincing label (so "Not sure" means something).
+        others = make_not_shapes(int(NOT_SHAPES_SHARE * len(y_train)), seed)
+        x_train = np.concatenate([x_train, others])
+        y_train = np.concatenate([y_train, np.full(len(others), NOT_ANY_LABEL, np.int64)])
         x_val, y_val = make_dataset(SHAPES_VALIDATION_PER_LABEL, seed + 10_007)
         return TaskData(x_train, y_train, x_val, y_val, "generated held-out drawings")
     if task.base_data == "mnist":
@@ -87,17 +94,19 @@ def build_member(recipe: Recipe, num_classes: int, index: int = 0):
 
 
 def compile_model(keras_model, learning_rate: float, weight_averaging: float = 0.0) -> None:
-    """Compiles for integer labels with Adam, reporting accuracy.
+    """Compiles for integer labels (-1: fits no label, see `model.losses`) with Adam, reporting accuracy.
 
     With `weight_averaging` (an EMA momentum, e.g. 0.999), Adam keeps a moving average of the weights,
     which replaces them when `fit` ends; checkpoints carry it in the optimizer's state.
     """
     import keras
 
+    from model.losses import labels_or_none
+
     averaging = {"use_ema": True, "ema_momentum": weight_averaging} if weight_averaging else {}
     keras_model.compile(
         optimizer=keras.optimizers.Adam(learning_rate, **averaging),
-        loss="sparse_categorical_crossentropy",
+        loss=labels_or_none,
         metrics=["accuracy"],
     )
 
