@@ -175,12 +175,17 @@ def make_not_shapes(count: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng([seed, 7919])
     x = np.zeros((count, 28, 28), np.float32)
     for index in range(count):
-        image = None
-        while image is None:
-            strokes, _ = _draw(NOT_SHAPES[index % len(NOT_SHAPES)](rng), rng)
-            image = preprocess(render_for_training(strokes, rng), ink="dark")
-        x[index] = image
+        x[index] = _training_image(NOT_SHAPES[index % len(NOT_SHAPES)], rng)
     return x
+
+
+def _training_image(outline, rng: np.random.Generator) -> np.ndarray:
+    """An outline drawn by hand, rendered and preprocessed; drawn again in the rare case it comes out blank."""
+    image = None
+    while image is None:
+        strokes, _ = _draw(outline(rng), rng)
+        image = preprocess(render_for_training(strokes, rng), ink="dark")
+    return image
 
 
 def _run_chunks(chunks: list[tuple[int, int, int]], workers: int) -> list[np.ndarray]:
@@ -204,12 +209,7 @@ def _make_chunk(seed: int, start: int, stop: int) -> np.ndarray:
     rng = np.random.default_rng([seed, start])
     x = np.zeros((stop - start, 28, 28), np.float32)
     for offset, index in enumerate(range(start, stop)):
-        label = SHAPE_LABELS[index % len(SHAPE_LABELS)]
-        image = None
-        while image is None:
-            strokes, _ = generate_drawing(label, rng)
-            image = preprocess(render_for_training(strokes, rng), ink="dark")
-        x[offset] = image
+        x[offset] = _training_image(OUTLINES[SHAPE_LABELS[index % len(SHAPE_LABELS)]], rng)
     return x
 
 
