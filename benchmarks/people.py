@@ -160,12 +160,13 @@ def shapes_figures(column: dict, model: str | None, args) -> None:
 
 def window_figures(column: dict, model: str | None, per_cell: int) -> None:
     """window_shapes run in this process; the data folder it points the app at is restored after."""
+    import window_model
     import window_shapes
 
     saved = {name: os.environ.get(name) for name in ("CONVCANVAS_DATA_DIR", "XDG_CONFIG_HOME")}
     try:
         if model:
-            window_shapes._use_model(model)
+            window_model.use_model(model, "shapes")
         records = window_shapes.run(per_cell, WINDOW_SEED)
     except (Exception, SystemExit) as error:  # noqa: BLE001 - a window that fails becomes a note
         _missing(column, "Shapes on the window", SHAPES_GOAL, f"failed: {error}")

@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import shutil
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +27,7 @@ import numpy as np  # noqa: E402
 
 from drawn_digits import STYLES, digit_paths  # noqa: E402
 from model.strokes import Stroke  # noqa: E402
+from window_model import use_model  # noqa: E402
 
 PENS = (2, 6, 14, 30, 60)
 SIZES = {"small": 0.12, "medium": 0.4, "large": 0.9}
@@ -123,16 +122,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     if args.model:
-        # A data folder of its own, so the user's models and settings are untouched.
-        folder = Path(tempfile.mkdtemp(prefix="convcanvas-window-digits-"))
-        target = folder / "models" / "digits"
-        target.mkdir(parents=True)
-        shutil.copy(args.model, target / "model.keras")
-        info = Path(args.model).with_suffix(".json")
-        if info.is_file():
-            shutil.copy(info, target / "model.json")
-        os.environ["CONVCANVAS_DATA_DIR"] = str(folder)
-        os.environ["XDG_CONFIG_HOME"] = str(folder / "config")
+        use_model(args.model, "digits")
     report(run(args.model, args.per_cell, args.seed))
 
 

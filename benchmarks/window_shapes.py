@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import shutil
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import numpy as np  # noqa: E402
 
 from people_shapes_hand import LABELS, stroke_paths  # noqa: E402
 from people_shapes_sets import place_paths  # noqa: E402
+from window_model import use_model  # noqa: E402
 
 # Each kind of person: the hand of people_shapes_hand and the pen width set in the toolbar, in px.
 PENS = {"mouse": ("mouse", 3), "pen": ("pen", 8), "finger": ("finger", 20)}
@@ -181,19 +180,6 @@ def report(records: list[dict]) -> None:
             print(f"    {r['pen']}, {r['size']}, {r['place']}: shown {r['shown']!r}; {r['style']}")
 
 
-def _use_model(model: str) -> None:
-    """Points the app at a data folder of its own holding `model`, so the user's models and settings are untouched."""
-    folder = Path(tempfile.mkdtemp(prefix="convcanvas-window-shapes-"))
-    target = folder / "models" / "shapes"
-    target.mkdir(parents=True)
-    shutil.copy(model, target / "model.keras")
-    info = Path(model).with_suffix(".json")
-    if info.is_file():
-        shutil.copy(info, target / "model.json")
-    os.environ["CONVCANVAS_DATA_DIR"] = str(folder)
-    os.environ["XDG_CONFIG_HOME"] = str(folder / "config")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a Shapes model (.keras, with its .json); default: the app's")
@@ -201,7 +187,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     if args.model:
-        _use_model(args.model)
+        use_model(args.model, "shapes")
     report(run(args.per_cell, args.seed))
 
 
