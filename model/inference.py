@@ -1,7 +1,7 @@
 """Live inference: one compiled function returns every layer's output and the probabilities.
 
-`model.predict` costs ~80 ms per image on 2 cores, `model(x)` ~8 ms; a `tf.function` traced once
-for a fixed input shape ~1.4 ms. `Predictor.run` calls such a function, built per ensemble member,
+`model.predict` is the slowest way to run one image and a `tf.function` traced once for a fixed input
+shape the fastest (docs/experiments.md). `Predictor.run` calls such a function, built per ensemble member,
 that returns the chosen member's layer outputs and the whole model's (averaged) probabilities in
 one go, so the activation docks cost nothing beyond the prediction itself.
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from model import model_store
 from model.fitting import EpochLogs, RetrainProgress, fit
+from model.inference import member_models
 from model.retrain_data import base_data, user_data
 
 @dataclass(frozen=True)
@@ -143,8 +144,6 @@ def adapt_output(keras_model, old_labels: list[str], new_labels: list[str]):
     """
     import keras
 
-    from model.inference import member_models
-
     network = member_models(keras_model)[0]
     old_output = network.get_layer("output")
     features = old_output.input
@@ -262,6 +261,7 @@ def _save(keras_model, task, result: RetrainResult, recipe: str, ids) -> None:
     metrics = {"before_accuracy": result.before_accuracy, "after_accuracy": result.after_accuracy,
                "user_samples": len(ids), "last_sample_id": max(ids.tolist()) if len(ids) else "",
                "validation_samples": len(result.validation_ids)}
-    info = model_store.ModelInfo(task=task.name, labels=list(task.labels), recipe=recipe, members=1,
-                                 metrics=metrics)
+    # A fine-tuned ensemble is still an ensemble (adapt_output reduces one to a single network when labels change).
+    info = model_store.ModelInfo(task=task.name, labels=list(task.labels), recipe=recipe,
+                                 members=len(member_models(keras_model)), metrics=metrics)
     model_store.save_model(keras_model, info)

@@ -1,37 +1,20 @@
 """Tasks the user creates, and labels added to built-in tasks, kept in `<data_dir>/tasks.json`.
 
 The file holds {"tasks": [{"name", "title", "labels"}], "extra_labels": {builtin_task: [label, ...]}}. Every
-change rewrites it atomically. Renaming or removing a label also moves its folder of saved drawings, so a
-task's drawings always match its labels. `model.tasks.all_tasks()` merges these with the built-in tasks.
+change rewrites it atomically (`model.task_config` reads and writes it). Renaming or removing a label also moves
+its folder of saved drawings, so a task's drawings always match its labels. `model.tasks.all_tasks()` merges
+these with the built-in tasks.
 """
 
 from __future__ import annotations
 
 import re
 
-from model import paths, storage
 from model.samples import SampleStore, validate_label
+from model.task_config import load_config, save_config
+from model.tasks import BUILTIN_TASKS, Task, all_tasks, get_task
 
 _TASK_NAME = re.compile(r"[^a-z0-9_-]+")
-
-
-def tasks_file():
-    return paths.data_dir() / "tasks.json"
-
-
-def load_config() -> dict:
-    """Returns tasks.json's content, or an empty configuration (a damaged file is not fatal)."""
-    try:
-        config = storage.read_json(tasks_file(), default={}) or {}
-    except ValueError:
-        config = {}
-    config.setdefault("tasks", [])
-    config.setdefault("extra_labels", {})
-    return config
-
-
-def _save(config: dict) -> None:
-    storage.atomic_write_json(tasks_file(), config)
 
 
 def user_task_records() -> list[dict]:
@@ -73,7 +56,7 @@ def task_name_for(title: str) -> str:
     return name
 
 
-def create_task(title: str, labels: list[str] | str):
+def create_task(title: str, labels: list[str] | str) -> Task:
     """Creates a user task and returns it as a `model.tasks.Task`.
 
     Args:
@@ -83,8 +66,6 @@ def create_task(title: str, labels: list[str] | str):
     Raises:
         ValueError: the name is empty or taken, or the labels are invalid.
     """
-    from model.tasks import all_tasks, get_task
-
     labels = parse_labels(labels) if isinstance(labels, str) else [validate_label(label) for label in labels]
     _check_labels(labels)
     name = task_name_for(title)
@@ -92,7 +73,7 @@ def create_task(title: str, labels: list[str] | str):
         raise ValueError(f"A task named {name!r} already exists; choose another name.")
     config = load_config()
     config["tasks"].append({"name": name, "title": title.strip(), "labels": labels})
-    _save(config)
+    save_config(config)
     return get_task(name)
 
 
@@ -100,12 +81,10 @@ def delete_task(name: str) -> None:
     """Forgets a user task (its drawings stay on disk)."""
     config = load_config()
     config["tasks"] = [record for record in config["tasks"] if record["name"] != name]
-    _save(config)
+    save_config(config)
 
 
 def _labels_of(config: dict, task_name: str) -> tuple[list[str], dict | None]:
-    from model.tasks import BUILTIN_TASKS
-
     for record in config["tasks"]:
         if record["name"] == task_name:
             return record["labels"], record
@@ -114,10 +93,8 @@ def _labels_of(config: dict, task_name: str) -> tuple[list[str], dict | None]:
     raise KeyError(f"Unknown task {task_name!r}; create it first.")
 
 
-def add_label(task_name: str, label: str):
+def add_label(task_name: str, label: str) -> Task:
     """Adds a label to a task (a user task, or a built-in one) and returns the updated task."""
-    from model.tasks import get_task
-
     label = validate_label(label)
     config = load_config()
     labels, record = _labels_of(config, task_name)
@@ -127,14 +104,12 @@ def add_label(task_name: str, label: str):
         record["labels"].append(label)
     else:
         config["extra_labels"].setdefault(task_name, []).append(label)
-    _save(config)
+    save_config(config)
     return get_task(task_name)
 
 
-def rename_label(task_name: str, old: str, new: str):
+def rename_label(task_name: str, old: str, new: str) -> Task:
     """Renames a label and moves its drawings' folder; returns the updated task."""
-    from model.tasks import get_task
-
     new = validate_label(new)
     config = load_config()
     labels, record = _labels_of(config, task_name)
@@ -145,14 +120,12 @@ def rename_label(task_name: str, old: str, new: str):
         raise ValueError(f"Task {task_name!r} already has a label {new!r}.")
     SampleStore(task_name).rename_label(old, new)
     owned[owned.index(old)] = new
-    _save(config)
+    save_config(config)
     return get_task(task_name)
 
 
-def remove_label(task_name: str, label: str):
+def remove_label(task_name: str, label: str) -> tuple[Task, tuple]:
     """Removes a label; its drawings go to the trash. Returns (task, undo token for `restore_label`)."""
-    from model.tasks import get_task
-
     config = load_config()
     labels, record = _labels_of(config, task_name)
     owned = record["labels"] if record is not None else config["extra_labels"].get(task_name, [])
@@ -163,14 +136,12 @@ def remove_label(task_name: str, label: str):
     position = owned.index(label)
     trashed = SampleStore(task_name).remove_label(label)
     owned.remove(label)
-    _save(config)
+    save_config(config)
     return get_task(task_name), (task_name, label, position, trashed)
 
 
-def restore_label(token) -> object:
+def restore_label(token: tuple) -> Task:
     """Undoes `remove_label`: the label returns at its place, with its drawings. Returns the task."""
-    from model.tasks import get_task
-
     task_name, label, position, trashed = token
     config = load_config()
     _, record = _labels_of(config, task_name)
@@ -178,11 +149,11 @@ def restore_label(token) -> object:
     if trashed is not None:
         SampleStore(task_name).restore_label(label, trashed)
     owned.insert(min(position, len(owned)), label)
-    _save(config)
+    save_config(config)
     return get_task(task_name)
 
 
-def retrain_reason(task, info_labels) -> str | None:
+def retrain_reason(task: Task, info_labels) -> str | None:
     """Says why a task's model no longer fits its labels, or None when it fits.
 
     Args:

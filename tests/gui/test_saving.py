@@ -71,7 +71,7 @@ def test_enter_confirms_the_current_guess(ready_window, qtbot):
     with qtbot.waitSignal(window.prediction_ready, timeout=30000,
                           check_params_cb=lambda prediction: prediction is not None):
         _draw_circle(window)
-    guess = window.collector.saver._guess
+    guess = window.prediction_dock.top_label()
     assert guess in ("circle", "square", "triangle")
     QTest.keyClick(window, Qt.Key.Key_Return)
     assert SampleStore("shapes").counts() == {guess: 1}
