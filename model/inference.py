@@ -13,11 +13,14 @@ TensorFlow is imported inside methods; build and use a `Predictor` from one work
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
 LOG = logging.getLogger(__name__)
+# Set to "tensorflow" to run the live path as before LiteRT (benchmarks compare the two this way).
+RUNTIME_VARIABLE = "CONVCANVAS_LIVE_RUNTIME"
 
 LAYER_KINDS = ("input", "conv", "pool", "dense", "dropout", "flatten", "batchnorm", "activation", "output")
 _CLASS_KINDS = {
@@ -322,6 +325,8 @@ def open_predictor(task_name: str | None = None, path=None):
 
     target, info = model_store.checked_model_info(task_name, path)
     try:
+        if os.environ.get(RUNTIME_VARIABLE, "litert") == "tensorflow":
+            raise RuntimeError(f"{RUNTIME_VARIABLE}=tensorflow asks for it")
         from model.litert_convert import ensure_live_files
         from model.litert_runtime import LiveModel
 
