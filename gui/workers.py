@@ -50,7 +50,8 @@ def error_kind(error: BaseException) -> str:
 class InferenceWorker(QObject):
     """Loads a task's model and runs live predictions; lives on its own QThread.
 
-    Loading the first model is the first TensorFlow import (about 5 s), so it happens here, not in the window.
+    Models run by LiteRT (`model.inference.open_predictor`), so loading one imports no TensorFlow; where it
+    must (no LiteRT, a model that will not convert, Grad-CAM), that happens here, not in the window.
 
     Predictions follow the restart pattern of Qt's mandelbrot example: `submit()` only stores the newest
     request, and the worker always runs the newest one, so requests made while a prediction runs replace
@@ -118,9 +119,8 @@ class InferenceWorker(QObject):
         from model import inference, model_store
 
         try:
-            keras_model, info = model_store.load_model(task_name)
-            predictor = inference.Predictor(keras_model, list(info.labels))
-            # The first call traces the compiled function; do it now rather than on the user's first stroke.
+            predictor, info = inference.open_predictor(task_name)
+            # The first call allocates (or traces) the network; do it now rather than on the user's first stroke.
             predictor.run(np.zeros((28, 28), np.float32))
         except model_store.ModelNotFoundError:
             self._predictor = None

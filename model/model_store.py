@@ -115,19 +115,7 @@ def load_model(task_name: str | None = None, path: str | os.PathLike | None = No
         ModelNotFoundError: no model file there.
         ModelMismatchError: the model belongs to another task, or its output size differs from the labels.
     """
-    if path is None and task_name is None:
-        raise ValueError("load_model needs a task_name or a path.")
-    target = Path(path) if path is not None else task_model_path(task_name)
-    if not target.is_file():
-        where = f"for task {task_name!r} " if path is None else ""
-        hint = f"train it first: python main.py train --task {task_name}" if task_name else "check the path"
-        raise ModelNotFoundError(f"No trained model {where}at {target}; {hint}.")
-    info = _read_info(target, task_name)
-    if task_name is not None and info.task != task_name:
-        raise ModelMismatchError(
-            f"{target}: this model was trained for task {info.task!r}, not {task_name!r}; "
-            f"use --task {info.task} or a model trained for {task_name!r}."
-        )
+    target, info = checked_model_info(task_name, path)
     import keras
 
     try:
@@ -141,6 +129,27 @@ def load_model(task_name: str | None = None, path: str | os.PathLike | None = No
             f"({', '.join(info.labels)}); retrain it for these labels."
         )
     return keras_model, info
+
+
+def checked_model_info(task_name: str | None = None, path: str | os.PathLike | None = None) -> tuple[Path, ModelInfo]:
+    """Returns a saved model's file and `ModelInfo` after checking it fits its task, without loading Keras.
+
+    Args and raises: as `load_model`, except that the output size is not checked (that needs the model).
+    """
+    if path is None and task_name is None:
+        raise ValueError("load_model needs a task_name or a path.")
+    target = Path(path) if path is not None else task_model_path(task_name)
+    if not target.is_file():
+        where = f"for task {task_name!r} " if path is None else ""
+        hint = f"train it first: python main.py train --task {task_name}" if task_name else "check the path"
+        raise ModelNotFoundError(f"No trained model {where}at {target}; {hint}.")
+    info = _read_info(target, task_name)
+    if task_name is not None and info.task != task_name:
+        raise ModelMismatchError(
+            f"{target}: this model was trained for task {info.task!r}, not {task_name!r}; "
+            f"use --task {info.task} or a model trained for {task_name!r}."
+        )
+    return target, info
 
 
 def load_info(task_name: str) -> ModelInfo | None:
