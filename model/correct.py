@@ -110,7 +110,7 @@ def samples_since_retrain(task) -> int:
     """Returns how many of the task's samples were saved after its model was last retrained (all, if never)."""
     info = model_store.load_info(task.name)
     last = str((info.metrics or {}).get("last_sample_id", "")) if info else ""
-    return sum(1 for sample in SampleStore(task.name).samples() if sample.label in task.labels and sample.id > last)
+    return SampleStore(task.name).index.count_after(last, task.labels)
 
 
 def auto_retrain_every() -> int:
