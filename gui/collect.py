@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
@@ -47,6 +47,15 @@ class Collector(QObject):
         self.saver.correction_requested.connect(self._on_saver_correction_requested)
         self.saver.samples_changed.connect(self._on_saver_samples_changed)
         self.session.training_finished.connect(lambda *_: self.dataset_dock.refresh())
+        # Closing the window first waits for the drawings still being written (an event filter, so the window's
+        # own closeEvent stays as it is).
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close and not self.saver.finish_writes():
+            event.ignore()
+            return True
+        return super().eventFilter(watched, event)
 
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("Ta&sks")
@@ -139,7 +148,7 @@ class Collector(QObject):
         return self._run(work, lambda report: self._after_import(task.name, report))
 
     def _after_import(self, task_name: str, report) -> None:
-        self.saver.samples_changed.emit(task_name)
+        self.saver.samples_changed.emit(SampleStore(task_name).change(everything=True))
         self.saver.toast.show_message(report.summary(), duration_ms=8000)
         if report.skipped:
             lines = "\n".join(f"{name}: {reason}" for name, reason in report.skipped[:30])
@@ -214,9 +223,9 @@ class Collector(QObject):
             self.saver.toast.show_message(f"Saved as '{label}'; no quick fine-tune now (the model is busy "
                                           "or not trained yet).")
 
-    def _on_saver_samples_changed(self, task_name: str) -> None:
+    def _on_saver_samples_changed(self, change) -> None:
         self.retrain_dock.refresh()
-        task = get_task(task_name) if task_name == self.session.task.name else None
+        task = get_task(change.task_name) if change.task_name == self.session.task.name else None
         every = corrections.auto_retrain_every()
         if task is None or not every or self.session.is_training() or self.session.info is None:
             return

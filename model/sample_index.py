@@ -194,3 +194,9 @@ def index_for(root: str | os.PathLike) -> SampleIndex:
         if index is None:
             index = _indexes[key] = SampleIndex(Path(key))
         return index
+
+
+def all_indexes() -> list[SampleIndex]:
+    """Returns the index of every drawings folder used so far in this process."""
+    with _indexes_lock:
+        return list(_indexes.values())

@@ -1,4 +1,5 @@
-"""The one thread that writes saved drawings to disk, so a key press never waits for a PNG, a record or an fsync.
+"""The one thread that writes saved drawings to disk, so a key press never waits for a PNG, a record or an fsync,
+and the store methods that save through it (`QueuedWrites`, a part of `model.samples.SampleStore`).
 
 Jobs run in the order they were queued. `drain()` waits until every queued job has run: the window calls it before
 it closes, and an `atexit` hook calls it too, so a drawing queued just before quitting is still written. A job
@@ -12,6 +13,9 @@ import atexit
 import queue
 import threading
 from collections.abc import Callable
+
+from model.sample_format import write_sample_files
+from model.sample_index import PendingSample, Sample, all_indexes
 
 
 class SampleWriter:
@@ -71,6 +75,69 @@ def _call_safely(callback, error) -> None:
         traceback.print_exc()
 
 
+class QueuedWrites:
+    """`model.samples.SampleStore`'s saving through the writer thread (needs its `index` and `_snapshot`)."""
+
+    def add_later(self, label: str, image, strokes: list | None = None, *, on_failed=None, **extra) -> Sample:
+        """Saves a drawing under `label` as `add` does, but leaves the writing to the writer thread.
+
+        The sample is listed, counted and readable at once. If writing fails, it stays listed with its snapshot in
+        memory (`failed_writes`, `retry_failed`) and `on_failed(sample, message)` is called from the writer thread.
+
+        Raises:
+            ValueError: the label cannot name a folder, or the image holds no ink.
+        """
+        pending = self._snapshot(label, image, strokes, True, extra)
+        pending.on_failed = on_failed
+        with self.index.lock:
+            self.index.pending[pending.sample.id] = pending
+            self.index.add(pending.sample.label, pending.sample.id)
+        self._queue(pending)
+        return pending.sample
+
+    def failed_writes(self) -> list[Sample]:
+        """Returns the samples whose write failed and that are kept in memory."""
+        with self.index.lock:
+            return [pending.sample for pending in self.index.pending.values() if pending.failed]
+
+    def retry_failed(self) -> int:
+        """Queues every failed write again; returns how many."""
+        with self.index.lock:
+            failed = [pending for pending in self.index.pending.values() if pending.failed]
+            for pending in failed:
+                pending.failed = None
+        for pending in failed:
+            self._queue(pending)
+        return len(failed)
+
+    def wait_for_writes(self, timeout: float | None = None) -> bool:
+        """Waits until the writer thread has written every queued drawing; False if `timeout` passed first."""
+        return shared_writer().drain(timeout)
+
+    def _queue(self, pending: PendingSample) -> None:
+        index = self.index
+
+        def write():
+            write_sample_files(pending.sample.file, pending.image, pending.record)
+            with index.lock:
+                if index.pending.get(pending.sample.id) is pending:
+                    del index.pending[pending.sample.id]
+
+        def failed(error):
+            pending.failed = getattr(error, "strerror", None) or str(error)
+            if pending.on_failed is not None:
+                pending.on_failed(pending.sample, pending.failed)
+
+        shared_writer().submit(write, failed)
+
+    def _settle(self, sample_id: str) -> PendingSample | None:
+        """Waits for a queued write of this sample; returns its snapshot if the write failed (None if on disk)."""
+        pending = self.index.pending.get(sample_id)
+        if pending is not None and not pending.failed:
+            self.wait_for_writes()
+        return self.index.pending.get(sample_id)
+
+
 _writer = SampleWriter()
 
 
@@ -81,3 +148,11 @@ def shared_writer() -> SampleWriter:
 
 # The writer is a daemon thread: at exit, wait for what is queued rather than let the interpreter cut it off.
 atexit.register(_writer.drain)
+
+
+def stores_with_failed_writes() -> list:
+    """Returns a `SampleStore` for each drawings folder holding drawings whose write failed (kept in memory)."""
+    from model.samples import SampleStore
+
+    indexes = [index for index in all_indexes() if any(pending.failed for pending in list(index.pending.values()))]
+    return [SampleStore(index.root.name, root=index.root) for index in indexes]

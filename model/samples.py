@@ -31,8 +31,8 @@ from model import paths, sample_cache, storage
 from model.preprocessing import load_image, preprocess
 from model.sample_format import (SAVED_IMAGE_SIZE, drawing_image, new_id, quickdraw_record,  # noqa: F401
                                  quickdraw_to_strokes, strokes_to_quickdraw, validate_label, write_sample_files)
-from model.sample_index import PendingSample, Sample, SamplesChange, index_for  # noqa: F401
-from model.sample_writer import shared_writer
+from model.sample_index import PendingSample, Sample, SamplesChange, index_for
+from model.sample_writer import QueuedWrites
 from model.strokes import Stroke
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class RemovedSample:
     kept: PendingSample | None = None
 
 
-class SampleStore:
+class SampleStore(QueuedWrites):
     """The saved drawings of one task.
 
     Args:
@@ -144,43 +144,6 @@ class SampleStore:
         self.index.add(pending.sample.label, pending.sample.id)
         return pending.sample.id
 
-    def add_later(self, label: str, image: np.ndarray, strokes: list[Stroke] | None = None, *, on_failed=None,
-                  **extra) -> Sample:
-        """Saves a drawing under `label` as `add` does, but leaves the writing to the writer thread.
-
-        The sample is listed, counted and readable at once. If writing fails, it stays listed with its snapshot in
-        memory (`failed_writes`, `retry_failed`) and `on_failed(sample, message)` is called from the writer thread.
-
-        Raises:
-            ValueError: the label cannot name a folder, or the image holds no ink.
-        """
-        pending = self._snapshot(label, image, strokes, True, extra)
-        pending.on_failed = on_failed
-        with self.index.lock:
-            self.index.pending[pending.sample.id] = pending
-            self.index.add(pending.sample.label, pending.sample.id)
-        self._queue(pending)
-        return pending.sample
-
-    def failed_writes(self) -> list[Sample]:
-        """Returns the samples whose write failed and that are kept in memory."""
-        with self.index.lock:
-            return [pending.sample for pending in self.index.pending.values() if pending.failed]
-
-    def retry_failed(self) -> int:
-        """Queues every failed write again; returns how many."""
-        with self.index.lock:
-            failed = [pending for pending in self.index.pending.values() if pending.failed]
-            for pending in failed:
-                pending.failed = None
-        for pending in failed:
-            self._queue(pending)
-        return len(failed)
-
-    def wait_for_writes(self, timeout: float | None = None) -> bool:
-        """Waits until the writer thread has written every queued drawing; False if `timeout` passed first."""
-        return shared_writer().drain(timeout)
-
     def _snapshot(self, label, image, strokes, crop, extra) -> PendingSample:
         label = validate_label(label)
         saved = drawing_image(image)
@@ -191,29 +154,6 @@ class SampleStore:
         sample_id = new_id()
         record = quickdraw_record(sample_id, label, image.shape, strokes, extra)
         return PendingSample(Sample(sample_id, label, str(self.root / label / f"{sample_id}.png")), saved, record)
-
-    def _queue(self, pending: PendingSample) -> None:
-        index = self.index
-
-        def write():
-            write_sample_files(pending.sample.file, pending.image, pending.record)
-            with index.lock:
-                if index.pending.get(pending.sample.id) is pending:
-                    del index.pending[pending.sample.id]
-
-        def failed(error):
-            pending.failed = f"{pending.sample.file}: {error}"
-            if pending.on_failed is not None:
-                pending.on_failed(pending.sample, pending.failed)
-
-        shared_writer().submit(write, failed)
-
-    def _settle(self, sample_id: str) -> PendingSample | None:
-        """Waits for a queued write of this sample; returns its snapshot if the write failed (None if on disk)."""
-        pending = self.index.pending.get(sample_id)
-        if pending is not None and not pending.failed:
-            self.wait_for_writes()
-        return self.index.pending.get(sample_id)
 
     def remove(self, sample_id: str) -> RemovedSample:
         """Moves a sample to the trash and returns what `restore` needs to bring it back."""

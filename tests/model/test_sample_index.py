@@ -60,7 +60,7 @@ def test_a_queued_save_is_listed_and_readable_at_once_and_written_by_the_writer(
     store = SampleStore("shapes")
     release = threading.Event()
     real_write = sample_format.write_sample_files
-    monkeypatch.setattr("model.samples.write_sample_files",
+    monkeypatch.setattr("model.sample_writer.write_sample_files",
                         lambda *args: (release.wait(10), real_write(*args)))
     image, strokes = _circle()
     sample = store.add_later("circle", image, strokes)
