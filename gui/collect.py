@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
@@ -20,15 +20,20 @@ from gui.saving import SaveController
 from model import correct as corrections
 from model import user_tasks
 from model.samples import SampleStore
-from model.tasks import get_task
 
 
 class Collector(QObject):
     """Owns the saving controller and the two docks, and wires them to each other and to the window."""
 
+    # From the thread that lists a task's drawings (model.sample_index): the listing is ready.
+    _samples_listed = Signal(str)
+
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window, self.session = window, window.session
+        self._samples_listed.connect(self._on_index_samples_listed, Qt.ConnectionType.QueuedConnection)
+        self.list_samples(self.session.task)
+        self.session.task_changed.connect(self.list_samples)
         self.saver = SaveController(window)
         self.dataset_dock = DatasetDock(self.session, self.saver, window)
         self.retrain_dock = RetrainDock(self.session, window)
@@ -79,6 +84,11 @@ class Collector(QObject):
             action.triggered.connect(lambda _=False, slot=slot: slot())
             menu.addAction(action)
         self.menu = menu
+
+    def list_samples(self, task) -> None:
+        """Lists the task's drawings in the background (50,000 take tenths of a second); the docks fill when done."""
+        store = SampleStore(task.name)
+        store.index.load_in_background(lambda: self._samples_listed.emit(task.name))
 
     # ----- tasks and labels -----------------------------------------------------------------------------
 
@@ -223,13 +233,20 @@ class Collector(QObject):
             self.saver.toast.show_message(f"Saved as '{label}'; no quick fine-tune now (the model is busy "
                                           "or not trained yet).")
 
+    def _on_index_samples_listed(self, task_name: str) -> None:
+        if task_name == self.session.task.name:
+            self.dataset_dock.refresh()
+            self.retrain_dock.show_new_drawings()
+
     def _on_saver_samples_changed(self, change) -> None:
-        self.retrain_dock.refresh()
-        task = get_task(change.task_name) if change.task_name == self.session.task.name else None
-        every = corrections.auto_retrain_every()
-        if task is None or not every or self.session.is_training() or self.session.info is None:
+        if change.task_name != self.session.task.name:
             return
-        if corrections.samples_since_retrain(task) >= every:
+        self.retrain_dock.show_new_drawings()
+        task = self.session.task
+        every = corrections.auto_retrain_every()
+        if not every or self.session.is_training() or self.session.info is None:
+            return
+        if corrections.samples_since_retrain(task, self.session.info) >= every:
             self.retrain_dock.start_retrain()
             self.saver.toast.show_message(f"{every} new drawings: retraining in the background.")
 

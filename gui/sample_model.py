@@ -56,12 +56,17 @@ class ThumbnailCache(QObject):
         self._image_read.connect(self._on_image_read, Qt.ConnectionType.QueuedConnection)
         self.loads = 0
 
-    def get(self, sample_id: str, source) -> QPixmap:
-        """Returns the thumbnail, or a grey square while it is read from `source` (a path, or a uint8 array)."""
+    def get(self, sample_id: str, source_of) -> QPixmap:
+        """Returns the thumbnail, or a grey square while it is read in the background.
+
+        `source_of(sample_id)`, called only when the thumbnail is not cached, returns where to read it: a path, or a
+        function that returns a uint8 array (a drawing not yet written).
+        """
         pixmap = self._pixmaps.get(sample_id)
         if pixmap is not None:
             self._pixmaps.move_to_end(sample_id)
             return pixmap
+        source = source_of(sample_id)
         with self._lock:
             self._wanted[sample_id] = source
             self._wanted.move_to_end(sample_id)
@@ -91,11 +96,13 @@ class ThumbnailCache(QObject):
         if isinstance(source, str):
             reader = QImageReader(source)
             reader.setScaledSize(reader.size().scaled(self.size, self.size, Qt.AspectRatioMode.KeepAspectRatio))
-            image = reader.read()
-        else:
-            image = array_to_qimage(source).scaled(self.size, self.size, Qt.AspectRatioMode.KeepAspectRatio,
-                                                   Qt.TransformationMode.SmoothTransformation)
-        return image
+            return reader.read()
+        try:
+            array = source()
+        except ValueError:
+            return QImage()
+        return array_to_qimage(array).scaled(self.size, self.size, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation)
 
     def _on_image_read(self, sample_id: str, image: QImage) -> None:
         self.loads += 1
@@ -188,7 +195,7 @@ class SampleListModel(QAbstractListModel):
             return None
         sample_id = self.sample_id(index.row())
         if role == Qt.ItemDataRole.DecorationRole:
-            return self.thumbnails.get(sample_id, self._thumbnail_source(sample_id))
+            return self.thumbnails.get(sample_id, self._thumbnail_source)
         if role == Qt.ItemDataRole.SizeHintRole:
             return self.item_size()
         if role == SampleIdRole:

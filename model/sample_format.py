@@ -83,6 +83,18 @@ def quickdraw_to_strokes(drawing: list, pen_widths: list | None = None, default_
     return strokes
 
 
+def saved_image(image: np.ndarray, crop: bool = True) -> np.ndarray:
+    """Returns the image a sample's PNG holds: `drawing_image(image)`, or with `crop` False the uint8 image as it is.
+
+    Raises:
+        ValueError: the image holds no ink.
+    """
+    saved = drawing_image(image)
+    if saved is None:
+        raise ValueError("The drawing is empty; draw something before saving it.")
+    return saved if crop else np.asarray(image, np.uint8)
+
+
 def quickdraw_record(sample_id: str, label: str, image_shape, strokes: list[Stroke] | None, extra: dict) -> dict:
     """Returns a sample's Quick, Draw! record; `extra` adds fields ("recognized" is read from it and removed)."""
     drawing, widths = strokes_to_quickdraw(strokes or [])

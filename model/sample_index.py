@@ -18,6 +18,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.sample_format import quickdraw_record, saved_image
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -61,23 +63,43 @@ class SamplesChange:
     everything: bool = False
 
 
-@dataclass
 class PendingSample:
-    """A saved drawing not yet written: the frozen snapshot the writer thread writes.
+    """A saved drawing not yet written: the frozen snapshot that the writer thread writes.
 
-    Attributes:
+    The snapshot is what the save key had at hand (the canvas raster and the strokes); the saved image and the
+    Quick, Draw! record are made from it once, when first needed (normally in the writer thread).
+
+    Args:
         sample: where it will be.
-        image: the saved image (uint8, dark on light), as the PNG will hold it.
-        record: its Quick, Draw! record.
+        raster: the drawing's raster (a copy nobody changes); `crop` as for `SampleStore.add`.
+        strokes: its strokes (or None); `extra`: more record fields, with the time of saving.
         on_failed: called (from the writer thread) with (sample, message) if writing it fails.
-        failed: the message of the last failed write, or None.
     """
 
-    sample: Sample
-    image: object
-    record: dict
-    on_failed: object = None
-    failed: str | None = None
+    def __init__(self, sample: Sample, raster, strokes, crop: bool, extra: dict, on_failed=None) -> None:
+        self.sample, self.raster, self.strokes, self.crop, self.extra = sample, raster, strokes, crop, extra
+        self.on_failed = on_failed
+        self.failed: str | None = None
+        self._lock = threading.Lock()
+        self._image = self._record = None
+
+    def image(self):
+        """Returns the image as the PNG holds it (uint8, dark on light). Raises ValueError for a drawing of no ink."""
+        with self._lock:
+            if self._image is None:
+                self._image = saved_image(self.raster, self.crop)
+            return self._image
+
+    def record(self) -> dict:
+        with self._lock:
+            if self._record is None:
+                self._record = quickdraw_record(self.sample.id, self.sample.label, self.raster.shape, self.strokes,
+                                                dict(self.extra))
+            return self._record
+
+    def moved_to(self, sample: Sample) -> PendingSample:
+        """Returns the same snapshot saved as `sample` (another label)."""
+        return PendingSample(sample, self.raster, self.strokes, self.crop, self.extra, self.on_failed)
 
 
 class SampleIndex:
@@ -92,12 +114,38 @@ class SampleIndex:
 
     def rescan(self) -> None:
         """Lists the folders again (for changes made outside the app); pending samples stay listed."""
+        self._install(self._scan(), replace=True)
+
+    def ready(self) -> bool:
+        """Returns True once the index is built (reading it before builds it on the calling thread)."""
+        return self._ids is not None
+
+    def load_in_background(self, done=None) -> None:
+        """Builds the index in a thread, unless built already; then calls `done()` (from that thread, or at once)."""
+        with self.lock:
+            if self._ids is None:
+                threading.Thread(target=self._load, args=(done,), name="sample-index", daemon=True).start()
+                return
+        if done is not None:
+            done()
+
+    def _load(self, done) -> None:
+        self._install(self._scan(), replace=False)
+        if done is not None:
+            done()
+
+    def _scan(self) -> dict[str, list[str]]:
         ids: dict[str, list[str]] = {}
         if self.root.is_dir():
             for entry in os.scandir(self.root):
                 if entry.is_dir() and not entry.name.startswith("."):
                     ids[entry.name] = sorted(_png_stems(entry.path))
+        return ids
+
+    def _install(self, ids: dict[str, list[str]], replace: bool) -> None:
         with self.lock:
+            if self._ids is not None and not replace:  # built meanwhile, and maybe changed since: keep that one
+                return
             for pending in self.pending.values():
                 label_ids = ids.setdefault(pending.sample.label, [])
                 if pending.sample.id not in label_ids:
@@ -107,7 +155,7 @@ class SampleIndex:
 
     def _table(self) -> dict[str, list[str]]:
         if self._ids is None:
-            self.rescan()
+            self._install(self._scan(), replace=False)
         return self._ids
 
     # -- reading ------------------------------------------------------------------------------------------

@@ -12,17 +12,23 @@ from __future__ import annotations
 import atexit
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from model.sample_format import write_sample_files
 from model.sample_index import PendingSample, Sample, all_indexes
 
 
+# A job that arrives at an idle writer waits this long first, so the key press that queued it finishes its handlers
+# and its repaint without the writer's Python code competing with it for the GIL; nobody waits for the file.
+START_DELAY_S = 0.03
+
+
 class SampleWriter:
     """A queue of write jobs and the one daemon thread that runs them (started with the first job)."""
 
-    def __init__(self, name: str = "sample-writer") -> None:
-        self.name = name
+    def __init__(self, name: str = "sample-writer", start_delay_s: float = START_DELAY_S) -> None:
+        self.name, self.start_delay_s = name, start_delay_s
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -54,7 +60,10 @@ class SampleWriter:
 
     def _run(self) -> None:
         while True:
+            idle = self._queue.empty()
             job, failed = self._queue.get()
+            if idle:
+                time.sleep(self.start_delay_s)
             try:
                 job()
             except Exception as error:  # noqa: BLE001 - every failure is reported, none ends the thread
@@ -81,11 +90,13 @@ class QueuedWrites:
     def add_later(self, label: str, image, strokes: list | None = None, *, on_failed=None, **extra) -> Sample:
         """Saves a drawing under `label` as `add` does, but leaves the writing to the writer thread.
 
-        The sample is listed, counted and readable at once. If writing fails, it stays listed with its snapshot in
-        memory (`failed_writes`, `retry_failed`) and `on_failed(sample, message)` is called from the writer thread.
+        The sample is listed, counted and readable at once; `image` and `strokes` are kept as they are (hand over
+        copies nobody changes). If writing fails, it stays listed with its snapshot in memory (`failed_writes`,
+        `retry_failed`) and `on_failed(sample, message)` is called from the writer thread; an image of no ink is
+        dropped instead (check for ink before, as the save keys do).
 
         Raises:
-            ValueError: the label cannot name a folder, or the image holds no ink.
+            ValueError: the label cannot name a folder.
         """
         pending = self._snapshot(label, image, strokes, True, extra)
         pending.on_failed = on_failed
@@ -118,13 +129,17 @@ class QueuedWrites:
         index = self.index
 
         def write():
-            write_sample_files(pending.sample.file, pending.image, pending.record)
+            write_sample_files(pending.sample.file, pending.image(), pending.record())
             with index.lock:
                 if index.pending.get(pending.sample.id) is pending:
                     del index.pending[pending.sample.id]
 
         def failed(error):
             pending.failed = getattr(error, "strerror", None) or str(error)
+            if isinstance(error, ValueError):  # a drawing of no ink: nothing to keep or to try again
+                with index.lock:
+                    index.pending.pop(pending.sample.id, None)
+                    index.discard(pending.sample.id)
             if pending.on_failed is not None:
                 pending.on_failed(pending.sample, pending.failed)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,7 +100,7 @@ class SampleStore(QueuedWrites):
         label = self.index.label_of(sample_id)
         if label is None:
             raise KeyError(f"No sample {sample_id!r} in task {self.task_name!r} ({self.root}).")
-        return Sample(sample_id, label, str(self.root / label / f"{sample_id}.png"))
+        return Sample(sample_id, label, f"{self.root}{os.sep}{label}{os.sep}{sample_id}.png")
 
     def strokes(self, sample_id: str) -> list[Stroke]:
         """Returns the strokes of a sample ([] if it was imported from an image)."""
@@ -111,7 +112,7 @@ class SampleStore(QueuedWrites):
         sample = self.find(sample_id)
         pending = self.index.pending.get(sample_id)
         try:
-            record = dict(pending.record) if pending else json.loads(sample.strokes_path.read_text(encoding="utf-8"))
+            record = dict(pending.record()) if pending else json.loads(sample.strokes_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             record = {"drawing": []}
         record.update(key_id=sample.id, word=sample.label)
@@ -120,7 +121,7 @@ class SampleStore(QueuedWrites):
     def image(self, sample_id: str) -> np.ndarray:
         """Returns the sample's saved PNG as a uint8 array."""
         pending = self.index.pending.get(sample_id)
-        return pending.image.copy() if pending else load_image(self.find(sample_id).path)
+        return pending.image().copy() if pending else load_image(self.find(sample_id).path)
 
     # -- writing --------------------------------------------------------------------------------------------
 
@@ -140,20 +141,16 @@ class SampleStore(QueuedWrites):
             ValueError: the label cannot name a folder, or the image holds no ink.
         """
         pending = self._snapshot(label, image, strokes, crop, extra)
-        write_sample_files(pending.sample.file, pending.image, pending.record)
+        write_sample_files(pending.sample.file, pending.image(), pending.record())
         self.index.add(pending.sample.label, pending.sample.id)
         return pending.sample.id
 
     def _snapshot(self, label, image, strokes, crop, extra) -> PendingSample:
         label = validate_label(label)
-        saved = drawing_image(image)
-        if saved is not None and not crop:
-            saved = np.asarray(image, np.uint8)
-        if saved is None:
-            raise ValueError("The drawing is empty; draw something before saving it.")
         sample_id = new_id()
-        record = quickdraw_record(sample_id, label, image.shape, strokes, extra)
-        return PendingSample(Sample(sample_id, label, str(self.root / label / f"{sample_id}.png")), saved, record)
+        extra = {"timestamp": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), **extra}
+        sample = Sample(sample_id, label, str(self.root / label / f"{sample_id}.png"))
+        return PendingSample(sample, image, list(strokes or []), crop, extra)
 
     def remove(self, sample_id: str) -> RemovedSample:
         """Moves a sample to the trash and returns what `restore` needs to bring it back."""
@@ -201,8 +198,7 @@ class SampleStore(QueuedWrites):
         kept = self._settle(sample_id)
         if kept is not None:
             self.remove(sample_id)
-            self.restore(RemovedSample(sample_id, new_label, None, None, PendingSample(
-                moved, kept.image, {**kept.record, "word": new_label}, kept.on_failed)))
+            self.restore(RemovedSample(sample_id, new_label, None, None, kept.moved_to(moved)))
             return moved
         record = self.record(sample_id)
         record["word"] = new_label
@@ -303,7 +299,7 @@ class SampleStore(QueuedWrites):
                 continue
             kept = self.index.pending.get(sample.id)
             if kept is not None:  # its write failed; it is still a sample
-                images.append(preprocess(kept.image))
+                images.append(preprocess(kept.image()))
                 targets.append(index[sample.label])
                 ids.append(sample.id)
                 continue

@@ -141,6 +141,10 @@ class DatasetDock(QDockWidget):
         """Lists the task's drawings again (from the store's index) and updates counts, label buttons and warnings."""
         task = self._session.task
         store = self.store()
+        if not store.index.ready():  # listed in the background (gui.collect); its samples_changed refreshes
+            self._show_counts(task, None)
+            self.model.set_samples(store, [])
+            return
         self._show_counts(task, store.counts())
         label = self.filter_box.currentData()
         if self._only_ids is not None:
@@ -239,12 +243,20 @@ class DatasetDock(QDockWidget):
 
     # ----- slots and helpers ----------------------------------------------------------------------------
 
-    def _show_counts(self, task, counts: dict) -> None:
-        counts = {label: 0 for label in task.labels} | counts
-        total = sum(counts[label] for label in task.labels)
-        self.title.setText(f"<b>{task.display_name}</b> · {total} drawing{'s' if total != 1 else ''}")
+    def _show_counts(self, task, counts: dict | None) -> None:
+        """Shows the counts in the title, filter and buttons; None while the drawings are being listed."""
+        if counts is None:
+            self.title.setText(f"<b>{task.display_name}</b> · listing the drawings…")
+            counts, total = {label: "…" for label in task.labels}, "…"
+        else:
+            counts = {label: 0 for label in task.labels} | counts
+            total = sum(counts[label] for label in task.labels)
+            self.title.setText(f"<b>{task.display_name}</b> · {total} drawing{'s' if total != 1 else ''}")
         self._fill_filter(task, counts, total)
         self._fill_save_buttons(task, counts)
+        if total == "…":
+            self.warnings.hide()
+            return
         warnings = dataset_warnings(counts, task.labels, has_base_data=task.base_data is not None)
         self.warnings.setText("\n".join(warnings))
         self.warnings.setVisible(bool(warnings))

@@ -120,3 +120,16 @@ def test_a_change_carries_the_counts_after_it():
     assert change.counts == {"circle": 1} and change.added == (sample,) and change.task_name == "shapes"
     with pytest.raises(KeyError):
         store.find("no-such-id")
+
+
+def test_the_index_can_be_built_in_the_background():
+    from model.sample_index import SampleIndex
+
+    store = SampleStore("shapes")
+    ids = sorted(store.add("circle", *_circle()) for _ in range(3))
+    fresh = SampleIndex(store.root)
+    assert not fresh.ready()
+    done = threading.Event()
+    fresh.load_in_background(done.set)
+    assert done.wait(10) and fresh.ready()
+    assert fresh.ids("circle") == ids and fresh.counts() == {"circle": 3}
