@@ -50,6 +50,7 @@ def export_folder(store, dest, labels=None) -> Path:
     """
     dest = Path(dest)
     labels = list(labels) if labels is not None else store.labels()
+    store.wait_for_writes()
     for sample in store.samples():
         if sample.label not in labels:
             continue

@@ -96,3 +96,19 @@ def test_retrain_runs_in_the_background_and_its_confusion_cells_open_drawings(wi
     dataset = window.collector.dataset_dock
     assert {s.id for s in dataset.model.samples()} == set(result.confusion_ids[row][column])
     assert "seen as" in dataset.filter_note.text()
+
+
+def test_thumbnails_are_read_in_the_background_then_shown(window, qtbot):
+    _fill("shapes", {"circle": 3})
+    dock = window.collector.dataset_dock
+    dock.refresh()
+    model = dock.model
+    first = model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
+    with qtbot.waitSignal(model.dataChanged, timeout=5000):
+        model.thumbnails.wait()
+    shown = model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
+    assert shown.width() <= 64 and shown.toImage() != first.toImage()
+    # The thumbnail is the drawing: dark ink somewhere on light paper, unlike the grey placeholder.
+    image = shown.toImage()
+    pixels = [image.pixelColor(x, y).lightness() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)]
+    assert max(pixels) > 240 and min(pixels) < 120

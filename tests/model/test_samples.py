@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from model import paths, samples
+from model import paths, sample_format, samples
 from model.preprocessing import preprocess
 from model.samples import SampleStore, validate_label
 from model.strokes import Stroke, render_strokes
@@ -161,6 +161,6 @@ def test_write_ndjson_has_one_quickdraw_object_per_sample():
 
 
 def test_ids_made_in_one_millisecond_still_sort_in_order_of_saving(monkeypatch):
-    monkeypatch.setattr(samples.time, "time", lambda: 1_800_000_000.0)
+    monkeypatch.setattr(sample_format.time, "time", lambda: 1_800_000_000.0)
     ids = [samples.new_id() for _ in range(50)]
     assert ids == sorted(ids) and len(set(ids)) == 50
