@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 
 from gui.toast import Toast
+from gui.workers import describe_error
 from model.samples import SampleStore
 
 MAX_KEYED_LABELS = 10
@@ -88,7 +89,9 @@ class SaveController(QObject):
             sample_id = self.store().add(label, self.canvas.to_array(), strokes,
                                          recognized=self._guess == label)
         except (OSError, ValueError) as error:
-            self.toast.show_message(f"Not saved: {error}")
+            # The canvas is left as it is, so a save that the disk refused can simply be tried again.
+            kept = " The drawing stays on the canvas." if isinstance(error, OSError) else ""
+            self.toast.show_message(f"Not saved: {describe_error(error)}{kept}", duration_ms=10000)
             return None
         self.canvas.clear()
         self._last_save, self._saved_strokes = (task.name, sample_id, label), strokes

@@ -189,7 +189,12 @@ class SampleStore:
         folder = self.root / label
         storage.atomic_write_text(folder / f"{sample_id}.json", json.dumps(record) + "\n")
         ok, encoded = cv2.imencode(".png", saved)
-        storage.atomic_write_bytes(folder / f"{sample_id}.png", encoded.tobytes())
+        try:
+            storage.atomic_write_bytes(folder / f"{sample_id}.png", encoded.tobytes())
+        except OSError:
+            # A full or read-only disk: the sample does not exist, so its record must not linger either.
+            (folder / f"{sample_id}.json").unlink(missing_ok=True)
+            raise
         return sample_id
 
     def remove(self, sample_id: str) -> RemovedSample:
@@ -309,7 +314,7 @@ class SampleStore:
             targets.append(index[sample.label])
             ids.append(sample.id)
         if fresh.keys() != cache.keys() or any(fresh[k][0] != cache[k][0] for k in fresh):
-            sample_cache.write_cache(self.cache_path, fresh)
+            sample_cache.try_write_cache(self.cache_path, fresh)
         x = np.stack(images).astype(np.float32) if images else np.zeros((0, 28, 28), np.float32)
         return x, np.asarray(targets, np.int64), np.asarray(ids, dtype=str)
 

@@ -193,6 +193,7 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     epochs = int(epochs or recipe.epochs_for(task.name))
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1; received {epochs}.")
+    _ensure_room(task, recipe, out_path)
     started = time.monotonic()
     report = progress or (lambda update: None)
     report(TrainingProgress("loading", members=recipe.members, epochs=epochs))
@@ -229,6 +230,18 @@ def evaluate(keras_model, x, y, batch_size: int = 500) -> dict:
     accuracy = float((probabilities.argmax(axis=1) == labels).mean()) if len(x) else 0.0
     loss = float(-np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1)).mean()) if len(x) else 0.0
     return {"val_accuracy": round(accuracy, 5), "val_loss": round(loss, 5)}
+
+
+def _ensure_room(task, recipe: Recipe, out_path) -> None:
+    """Fails before the first epoch, in one line, if the checkpoints or the model could not be saved."""
+    from model import disk
+    from model.model_store import expected_save_bytes
+    from model.paths import models_dir
+
+    needed = expected_save_bytes(task.name, recipe.members, checkpoints=True)
+    disk.ensure_writable(models_dir(task.name), needed)
+    if out_path is not None:
+        disk.ensure_writable(Path(out_path).absolute().parent, expected_save_bytes(task.name, recipe.members))
 
 
 def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> CheckpointState:
