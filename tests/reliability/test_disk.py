@@ -24,6 +24,7 @@ from model.importers import import_path
 from model.retrain import RetrainSettings, retrain
 from model.samples import SampleStore
 from model.strokes import Stroke, render_strokes
+from tests.gui.conftest import isolated_settings, window  # noqa: F401  (fixtures for the window tests)
 from tests.test_cli import _drawing, _save_shapes_model, small_training  # noqa: F401  (a fixture)
 
 REAL_REPLACE = os.replace
@@ -277,3 +278,35 @@ def test_cli_reports_any_refused_write_in_one_line(small_training, monkeypatch, 
     _read_only(monkeypatch, paths.data_dir())
     assert main.main(["predict", "--task", "shapes", image]) == 1
     _one_clean_line(capsys.readouterr().err, "read-only")
+
+
+# ----- the window ---------------------------------------------------------------------------------------------
+
+
+def test_the_window_keeps_a_drawing_the_disk_refused_so_it_can_be_saved_again(window, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tests.gui.drawing import circle_points, drag
+
+    canvas = window.canvas
+    drag(canvas, circle_points(canvas.width() / 2, canvas.height() / 2, min(canvas.width(), canvas.height()) / 3))
+    _replace_fails(monkeypatch)
+    QTest.keyClick(window, Qt.Key.Key_1)
+    text = window.collector.saver.toast.text()
+    assert text.startswith("Not saved: The disk holding") and "is full" in text and "stays on the canvas" in text
+    assert "Errno" not in text and not canvas.is_empty() and SampleStore("shapes").samples() == []
+    monkeypatch.setattr(os, "replace", REAL_REPLACE)
+    QTest.keyClick(window, Qt.Key.Key_1)
+    assert SampleStore("shapes").counts() == {"circle": 1} and canvas.is_empty()
+
+
+def test_a_window_export_to_a_full_disk_says_it_in_one_line(window, qtbot, monkeypatch, tmp_path, capfd):
+    SampleStore("shapes").add("circle", *_circle())
+    _disk_with_free(monkeypatch, 1000)
+    job = window.collector.export("npz", tmp_path / "set.npz")
+    with qtbot.waitSignal(job.failed, timeout=30000):
+        pass
+    text = window.collector.last_message.text()
+    assert text.startswith(f"The disk holding {tmp_path} is full (needs ~") and "\n" not in text
+    assert "Traceback" not in capfd.readouterr().err
