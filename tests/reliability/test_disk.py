@@ -310,3 +310,19 @@ def test_a_window_export_to_a_full_disk_says_it_in_one_line(window, qtbot, monke
     text = window.collector.last_message.text()
     assert text.startswith(f"The disk holding {tmp_path} is full (needs ~") and "\n" not in text
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_delete_the_disk_refuses_halfway_says_why_and_what_was_deleted_can_be_undone(window, monkeypatch):
+    store = SampleStore("shapes")
+    ids = [store.add("circle", *_circle(radius)) for radius in (30, 45, 60)]
+    dock = window.collector.dataset_dock
+    dock.refresh()
+    dock.select(ids)
+    first = []  # the first drawing moved to the trash (its .png, then its .json); the disk refuses the rest
+    _replace_fails(monkeypatch, errno.EROFS,
+                   when=lambda target: not (first.append(Path(target).stem) or Path(target).stem == first[0]))
+    dock.delete_selected()
+    text = window.collector.saver.toast.text()
+    assert "Deleted 1 drawing. Stopped: The disk holding" in text and "read-only" in text and "Errno" not in text
+    monkeypatch.setattr(os, "replace", REAL_REPLACE)
+    assert len(store.samples()) == 2 and dock.undo() and len(store.samples()) == 3
