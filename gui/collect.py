@@ -18,6 +18,7 @@ from gui.jobs import BackgroundJob
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
 from gui.saving import SaveController
 from model import correct as corrections
+from model import disk
 from model import user_tasks
 from model.samples import SampleStore
 
@@ -146,13 +147,16 @@ class Collector(QObject):
         store = SampleStore(task.name)
 
         def work():
-            total = ImportReport()
+            total = ImportReport(limit=limit)
             for path in paths:
-                report = import_path(path, store, labels=task.labels, limit=limit)
-                for label, count in report.added.items():
-                    total.added[label] = total.added.get(label, 0) + count
-                total.skipped += report.skipped
-                total.sample_ids += report.sample_ids
+                try:
+                    total.merge(import_path(path, store, labels=task.labels, limit=limit))
+                except OSError as error:  # found full before starting: what earlier paths added is still reported
+                    if not disk.is_disk_error(error):
+                        raise
+                    total.stopped = disk.describe(error)
+                if total.stopped:
+                    break
             return total
 
         return self._run(work, lambda report: self._after_import(task.name, report))
@@ -160,9 +164,9 @@ class Collector(QObject):
     def _after_import(self, task_name: str, report) -> None:
         self.saver.samples_changed.emit(SampleStore(task_name).change(everything=True))
         self.saver.toast.show_message(report.summary(), duration_ms=8000)
-        if report.skipped:
-            lines = "\n".join(f"{name}: {reason}" for name, reason in report.skipped[:30])
-            self._tell("Import", report.summary(), lines)
+        if report.skipped or report.left_out or report.stopped:
+            self._tell("Import", report.summary(), report.details(), icon=QMessageBox.Icon.Warning
+                       if report.stopped else QMessageBox.Icon.Information)
 
     def export_dialog(self, kind: str) -> None:
         task = self.session.task

@@ -13,6 +13,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QMessageBox
 
 from gui.toast import Toast
+from gui.workers import describe_error
 from model.sample_writer import stores_with_failed_writes
 from model.samples import SampleStore
 
@@ -100,7 +101,9 @@ class SaveController(QObject):
             sample = store.add_later(label, self.canvas.to_array(), strokes, recognized=self._guess == label,
                                      on_failed=self.write_failed.emit)
         except (OSError, ValueError) as error:
-            self.toast.show_message(f"Not saved: {error}")
+            # The canvas is left as it is, so a save that the disk refused can simply be tried again.
+            kept = " The drawing stays on the canvas." if isinstance(error, OSError) else ""
+            self.toast.show_message(f"Not saved: {describe_error(error)}{kept}", duration_ms=10000)
             return None
         self.canvas.clear()
         self._last_save, self._saved_strokes = (task.name, sample.id, sample.label), strokes

@@ -33,17 +33,24 @@ def keep_python_thread_state() -> None:
 
 
 def describe_error(error: BaseException) -> str:
-    """Returns a one-paragraph message for the user: the error's own text, or its type if it has none."""
-    text = str(error).strip()
+    """Returns a one-paragraph message for the user: one line for a full or read-only disk (`model.disk`), else the
+    error's own text, or its type if it has none."""
+    from model import disk
+
+    text = disk.describe(error) or str(error).strip()
     return text or f"{type(error).__name__} (no details; see the terminal)."
 
 
 def error_kind(error: BaseException) -> str:
-    """Classifies a worker error so the window can offer the right remedy."""
+    """Classifies a worker error so the window can offer the right remedy: "mnist_unavailable", "disk" (full,
+    read-only or forbidden: the message says it all, no traceback is printed) or "error"."""
+    from model import disk
     from model.mnist import MnistUnavailableError
 
     if isinstance(error, MnistUnavailableError):
         return "mnist_unavailable"
+    if disk.is_disk_error(error):
+        return "disk"
     return "error"
 
 
@@ -181,7 +188,7 @@ class TrainingWorker(QObject):
         progress(object): a `model.training.TrainingProgress`, per batch and epoch.
         epoch_ended(object): whatever the job passes to `epoch_end` after each epoch.
         finished(object): the job's result (also after a cancel: the job keeps the last good model).
-        failed(str kind, str message): the job raised; kind is "mnist_unavailable" or "error".
+        failed(str kind, str message): the job raised; kind is "mnist_unavailable", "disk" or "error".
     """
 
     progress = Signal(object)

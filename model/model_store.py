@@ -21,6 +21,8 @@ from model.storage import atomic_path, atomic_write_json, read_json
 
 MODEL_FILE = "model.keras"
 PREVIOUS_FILE = "previous.keras"
+# A quick-recipe network saved as .keras (measured: 2.9 MB); used until the task has a model of its own to measure.
+DEFAULT_MEMBER_BYTES = 3 * 1024 * 1024
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -75,6 +77,19 @@ def sidecar_path(model_path: str | os.PathLike) -> Path:
 def task_model_path(task_name: str) -> Path:
     """Returns where a task's current model lives."""
     return models_dir(task_name) / MODEL_FILE
+
+
+def expected_save_bytes(task_name: str, members: int = 1, *, checkpoints: bool = False) -> int:
+    """Returns the disk space that saving a model of `members` networks takes, roughly: the new model, the copy of
+    the current one kept as previous, and with `checkpoints` the per-epoch checkpoints (weights and optimizer state,
+    about three times the weights)."""
+    current = task_model_path(task_name)
+    try:
+        size, old_members = current.stat().st_size, max(1, int((load_info(task_name) or ModelInfo("", [])).members))
+    except (OSError, TypeError, ValueError):
+        size, old_members = 0, 1
+    per_member = size / old_members if size else DEFAULT_MEMBER_BYTES
+    return int(per_member * members * (4 if checkpoints else 1) + size)
 
 
 def save_model(model, info: ModelInfo, path: str | os.PathLike | None = None) -> Path:

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model import model_store
+from model import disk, model_store
 from model.fitting import EpochLogs, RetrainProgress, fit
 from model.inference import member_models
+from model.paths import models_dir
 from model.retrain_data import base_data, user_data
 
 @dataclass(frozen=True)
@@ -177,10 +178,13 @@ def retrain(task, settings: RetrainSettings | None = None, *, progress=None, sho
 
     Raises:
         ValueError: there is nothing to train on (no base data and fewer than two labels with samples).
+        model.disk.DiskError: the model's folder cannot take the new model (checked before training).
     """
     started = time.monotonic()
     settings = settings or RetrainSettings()
     progress = progress or (lambda value: None)
+    # The new model must be saveable, or the whole retrain is wasted: say so before it starts.
+    disk.ensure_writable(models_dir(task.name), model_store.expected_save_bytes(task.name))
     x_user, y_user, ids = user_data(task, store)
     train_index, val_index = split_validation(ids, y_user, settings.validation_fraction)
     x_base, y_base = base_data(task, settings.base_per_label, settings.seed)

@@ -11,6 +11,7 @@ import re
 import secrets
 import threading
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -107,9 +108,17 @@ def quickdraw_record(sample_id: str, label: str, image_shape, strokes: list[Stro
 
 def write_sample_files(png_path: str, image: np.ndarray, record: dict) -> None:
     """Writes a sample's record (.json beside the PNG), then its PNG (which makes the sample exist), each atomically."""
-    storage.atomic_write_text(png_path[:-4] + ".json", json.dumps(record) + "\n")
+    record_path = png_path[:-4] + ".json"
+    storage.atomic_write_text(record_path, json.dumps(record) + "\n")
     ok, encoded = cv2.imencode(".png", image)
-    storage.atomic_write_bytes(png_path, encoded.tobytes())
+    try:
+        if not ok:
+            raise OSError(f"{png_path}: the drawing could not be encoded as PNG")
+        storage.atomic_write_bytes(png_path, encoded.tobytes())
+    except OSError:
+        # A full or read-only disk: the sample does not exist, so its record must not linger either.
+        Path(record_path).unlink(missing_ok=True)
+        raise
 
 
 def validate_label(label: str) -> str:

@@ -314,7 +314,7 @@ class SampleStore(QueuedWrites):
             targets.append(index[sample.label])
             ids.append(sample.id)
         if fresh.keys() != cache.keys() or any(fresh[k][0] != cache[k][0] for k in fresh):
-            sample_cache.write_cache(self.cache_path, fresh)
+            sample_cache.try_write_cache(self.cache_path, fresh)
         x = np.stack(images).astype(np.float32) if images else np.zeros((0, 28, 28), np.float32)
         return x, np.asarray(targets, np.int64), np.asarray(ids, dtype=str)
 

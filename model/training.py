@@ -195,6 +195,7 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     epochs = int(epochs or recipe.epochs_for(task.name))
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1; received {epochs}.")
+    _ensure_room(task, recipe, out_path)
     started = time.monotonic()
     report = progress or (lambda update: None)
     report(TrainingProgress("loading", members=recipe.members, epochs=epochs))
@@ -242,6 +243,18 @@ def _write_live_files(keras_model, path) -> None:
         write_live_files(keras_model, path)
     except ConversionError as error:
         LOG.warning("%s; the window will use TensorFlow for live predictions.", error)
+
+
+def _ensure_room(task, recipe: Recipe, out_path) -> None:
+    """Fails before the first epoch, in one line, if the checkpoints or the model could not be saved."""
+    from model import disk
+    from model.model_store import expected_save_bytes
+    from model.paths import models_dir
+
+    needed = expected_save_bytes(task.name, recipe.members, checkpoints=True)
+    disk.ensure_writable(models_dir(task.name), needed)
+    if out_path is not None:
+        disk.ensure_writable(Path(out_path).absolute().parent, expected_save_bytes(task.name, recipe.members))
 
 
 def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> CheckpointState:

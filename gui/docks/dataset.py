@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QGridL
 
 from gui.sample_model import SampleIdRole, SampleListModel
 from gui.saving import label_keys
+from gui.workers import describe_error
 from model.dataset_health import dataset_warnings
 from model.samples import SampleStore
 
@@ -212,20 +213,36 @@ class DatasetDock(QDockWidget):
         if not ids:
             return
         store = self.store()
-        removed = [store.remove(sample_id) for sample_id in ids]
-        self._undo.append(("remove", store.task_name, removed))
-        noun = "drawing" if len(ids) == 1 else "drawings"
-        self._saver.toast.show_message(f"Deleted {len(ids)} {noun}.", "Undo", self.undo)
+        removed, problem = self._each(ids, store.remove)
+        if removed:  # what did move to the trash can still be undone, even if the disk refused the rest
+            self._undo.append(("remove", store.task_name, removed))
+        noun = "drawing" if len(removed) == 1 else "drawings"
+        self._saver.toast.show_message(f"Deleted {len(removed)} {noun}.{problem}", "Undo" if removed else "",
+                                       self.undo)
         self._saver.samples_changed.emit(store.change(removed=removed))
 
     def move_selected(self, label: str) -> None:
         ids = self.selected_ids()
         store = self.store()
         before = [store.find(sample_id) for sample_id in ids]
-        after = [store.relabel(sample_id, label) for sample_id in ids]
-        self._undo.append(("move", store.task_name, [(sample.id, sample.label) for sample in before]))
-        self._saver.toast.show_message(f"Moved {len(ids)} to '{label}'.", "Undo", self.undo)
-        self._saver.samples_changed.emit(store.change(removed=before, added=after))
+        after, problem = self._each(ids, lambda sample_id: store.relabel(sample_id, label))
+        moved = before[:len(after)]
+        if after:
+            self._undo.append(("move", store.task_name, [(sample.id, sample.label) for sample in moved]))
+        self._saver.toast.show_message(f"Moved {len(after)} to '{label}'.{problem}", "Undo" if after else "",
+                                       self.undo)
+        self._saver.samples_changed.emit(store.change(removed=moved, added=after))
+
+    @staticmethod
+    def _each(ids, action) -> tuple[list, str]:
+        """Applies `action` to each id until the disk refuses one; returns (results, " Stopped: <why>." or "")."""
+        results = []
+        for sample_id in ids:
+            try:
+                results.append(action(sample_id))
+            except OSError as error:
+                return results, f" Stopped: {describe_error(error)}"
+        return results, ""
 
     def undo(self) -> bool:
         """Undoes the last delete or move; False if there is nothing to undo."""
