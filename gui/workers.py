@@ -121,7 +121,8 @@ class InferenceWorker(QObject):
             keras_model, info = model_store.load_model(task_name)
             predictor = inference.Predictor(keras_model, list(info.labels))
             # The first call traces the compiled function; do it now rather than on the user's first stroke.
-            predictor.run(np.zeros((28, 28), np.float32))
+            # Its blank answer lets the layer docks appear before anything is drawn.
+            predictor.warm_up()
         except model_store.ModelNotFoundError:
             self._predictor = None
             self.model_missing.emit(task_name)
