@@ -58,7 +58,8 @@ def _add_gui_options(parser: argparse.ArgumentParser, hidden: bool = False) -> N
     parser.add_argument("--screenshot", metavar="PATH", default=None,
                         help=help_text("draw a sample, save a PNG of the window to PATH and quit"))
     parser.add_argument("--draw", metavar="SHAPE", default=None,
-                        help=help_text("what --screenshot draws: circle, square, triangle or a digit"))
+                        help=help_text("what --screenshot draws: circle, square, triangle, a digit, or nothing "
+                                      "(the window before the first stroke)"))
 
 
 def main(argv: list[str] | None = None) -> int:

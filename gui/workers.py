@@ -128,7 +128,8 @@ class InferenceWorker(QObject):
         try:
             predictor, info = inference.open_predictor(task_name)
             # The first call allocates (or traces) the network; do it now rather than on the user's first stroke.
-            predictor.run(np.zeros((28, 28), np.float32))
+            # Its blank answer lets the layer docks appear before anything is drawn.
+            predictor.warm_up()
         except model_store.ModelNotFoundError:
             self._predictor = None
             self.model_missing.emit(task_name)
