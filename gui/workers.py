@@ -40,10 +40,13 @@ def describe_error(error: BaseException) -> str:
 
 def error_kind(error: BaseException) -> str:
     """Classifies a worker error so the window can offer the right remedy."""
+    from model.drawings_data import NotEnoughDrawingsError
     from model.mnist import MnistUnavailableError
 
     if isinstance(error, MnistUnavailableError):
         return "mnist_unavailable"
+    if isinstance(error, NotEnoughDrawingsError):
+        return "not_enough_drawings"
     return "error"
 
 
@@ -181,7 +184,8 @@ class TrainingWorker(QObject):
         progress(object): a `model.training.TrainingProgress`, per batch and epoch.
         epoch_ended(object): whatever the job passes to `epoch_end` after each epoch.
         finished(object): the job's result (also after a cancel: the job keeps the last good model).
-        failed(str kind, str message): the job raised; kind is "mnist_unavailable" or "error".
+        failed(str kind, str message): the job raised; kind is "mnist_unavailable", "not_enough_drawings" or
+            "error".
     """
 
     progress = Signal(object)
