@@ -19,6 +19,7 @@ from gui.progress_text import model_summary, progress_fraction
 from gui.session import ModelSession, Phase
 from gui.toolbar import DrawingToolBar
 from model.preprocessing import preprocess
+from model.tasks import all_tasks, get_task
 
 # Bump when the docks change, so an old saved layout is not forced onto a new set of docks.
 LAYOUT_VERSION = 1
@@ -49,7 +50,9 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("ConvCanvas")
         settings = QSettings()
-        task_name = task_name or str(settings.value("task", "shapes"))
+        remembered = str(settings.value("task", "shapes"))
+        # The last task may belong to another data folder (--data-dir): then open with Shapes.
+        task_name = task_name or (remembered if remembered in all_tasks() else "shapes")
         self.session = ModelSession(task_name, auto_train=auto_train, parent=self)
         self.session.prediction_ready.connect(self.prediction_ready)
         self.canvas = DrawingCanvas(self)
@@ -306,8 +309,6 @@ class MainWindow(QMainWindow):
 
 def _title(task_name: str) -> str:
     """Returns the name a task is shown by ("My doodles"), or `task_name` if it is no longer known."""
-    from model.tasks import get_task
-
     try:
         return get_task(task_name).display_name
     except KeyError:
