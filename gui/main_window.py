@@ -19,6 +19,7 @@ from gui.progress_text import model_summary, progress_fraction
 from gui.session import ModelSession, Phase
 from gui.toolbar import DrawingToolBar
 from model.preprocessing import preprocess
+from model.tasks import all_tasks, get_task
 
 # Bump when the docks change, so an old saved layout is not forced onto a new set of docks.
 LAYOUT_VERSION = 1
@@ -49,7 +50,9 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("ConvCanvas")
         settings = QSettings()
-        task_name = task_name or str(settings.value("task", "shapes"))
+        remembered = str(settings.value("task", "shapes"))
+        # The last task may belong to another data folder (--data-dir): then open with Shapes.
+        task_name = task_name or (remembered if remembered in all_tasks() else "shapes")
         self.session = ModelSession(task_name, auto_train=auto_train, parent=self)
         self.session.prediction_ready.connect(self.prediction_ready)
         self.canvas = DrawingCanvas(self)
@@ -229,12 +232,18 @@ class MainWindow(QMainWindow):
     def _on_session_training_finished(self, task_name: str, result) -> None:
         cancelled = bool(getattr(result, "cancelled", False))
         word = "cancelled (last good model kept)" if cancelled else "finished"
-        self.statusBar().showMessage(f"Training {task_name} {word}.", 8000)
+        self.statusBar().showMessage(f"Training {_title(task_name)} {word}.", 8000)
 
     def _on_session_training_failed(self, task_name: str, kind: str, message: str) -> None:
         self.training_dock.show()
         self.training_dock.raise_()
-        if kind != "mnist_unavailable":
+        if kind == "not_enough_drawings":
+            # Opened, not exec'd: the window stays usable for drawing the missing ones.
+            box = QMessageBox(QMessageBox.Icon.Information, "Not enough drawings yet", message,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        elif kind != "mnist_unavailable":
             QMessageBox.warning(self, "Training failed", f"Training {task_name} failed.\n\n{message}")
 
     def _refresh_status(self, *_args) -> None:
@@ -243,7 +252,7 @@ class MainWindow(QMainWindow):
             percent = f" {100 * progress_fraction(session.last_progress):.0f}%"
         else:
             percent = ""
-        training = f"  ·  Training {session.training_task}…{percent}" if session.is_training() else ""
+        training = f"  ·  Training {_title(session.training_task)}…{percent}" if session.is_training() else ""
         if session.phase == Phase.READY and session.info is not None:
             text = model_summary(session.task.display_name, session.info)
         elif session.phase == Phase.LOADING:
@@ -296,3 +305,11 @@ class MainWindow(QMainWindow):
             self.save_layout()
         self.session.shutdown()
         super().closeEvent(event)
+
+
+def _title(task_name: str) -> str:
+    """Returns the name a task is shown by ("My doodles"), or `task_name` if it is no longer known."""
+    try:
+        return get_task(task_name).display_name
+    except KeyError:
+        return task_name

@@ -43,14 +43,17 @@ def describe_error(error: BaseException) -> str:
 
 def error_kind(error: BaseException) -> str:
     """Classifies a worker error so the window can offer the right remedy: "mnist_unavailable", "disk" (full,
-    read-only or forbidden: the message says it all, no traceback is printed) or "error"."""
+    read-only or forbidden: the message says it all, no traceback is printed), "not_enough_drawings" or "error"."""
     from model import disk
+    from model.drawings_data import NotEnoughDrawingsError
     from model.mnist import MnistUnavailableError
 
     if isinstance(error, MnistUnavailableError):
         return "mnist_unavailable"
     if disk.is_disk_error(error):
         return "disk"
+    if isinstance(error, NotEnoughDrawingsError):
+        return "not_enough_drawings"
     return "error"
 
 
@@ -189,7 +192,8 @@ class TrainingWorker(QObject):
         progress(object): a `model.training.TrainingProgress`, per batch and epoch.
         epoch_ended(object): whatever the job passes to `epoch_end` after each epoch.
         finished(object): the job's result (also after a cancel: the job keeps the last good model).
-        failed(str kind, str message): the job raised; kind is "mnist_unavailable", "disk" or "error".
+        failed(str kind, str message): the job raised; kind is "mnist_unavailable", "disk", "not_enough_drawings"
+            or "error".
     """
 
     progress = Signal(object)

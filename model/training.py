@@ -57,18 +57,25 @@ class TaskData:
     y_val: np.ndarray
     validation: str = "held-out"
     x_train_source: np.ndarray | None = None
+    last_sample_id: str = ""
 
 
 def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0, should_stop=None) -> TaskData:
-    """Loads a task's built-in training data: generated Shapes, or MNIST for Digits (both ways, see `TaskData`).
+    """Loads a task's training data: generated Shapes, MNIST for Digits (both ways, see `TaskData`), or for a
+    task of the user's own, their saved drawings (`model.drawings_data`).
 
     `should_stop` is polled per drawing or image made (None: never).
 
     Raises:
         MnistUnavailableError: Digits without MNIST (the message says how to get it).
-        ValueError: the task has no built-in data (it trains on the user's drawings only).
+        NotEnoughDrawingsError: a task of the user's own has too few drawings of some label (named).
         TrainingCancelled: `should_stop()` turned True.
     """
+    if task.base_data is None:
+        from model.drawings_data import load_drawings_data
+
+        x_train, y_train, x_val, y_val, last = load_drawings_data(task, recipe.min_epoch_size)
+        return TaskData(x_train, y_train, x_val, y_val, "your held-out drawings", last_sample_id=last)
     if task.base_data == "shapes":
         from model.losses import NOT_ANY_LABEL
         from model.shapes import make_dataset, make_not_shapes
@@ -88,7 +95,7 @@ def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0, should_
             return TaskData(x_train, y_train, x_test, y_test, "MNIST test set")
         (x_train, x_source, y_train), (x_test, y_test) = load_mnist_for_training(mnist_path, should_stop)
         return TaskData(x_train, y_train, x_test, y_test, "MNIST test set", x_train_source=x_source)
-    raise ValueError(f"Task {task.name!r} has no built-in training data; it trains on your saved drawings.")
+    raise ValueError(f"Task {task.name!r} has unknown built-in data {task.base_data!r}; expected 'shapes' or 'mnist'.")
 
 
 def build_member(recipe: Recipe, num_classes: int, index: int = 0):
@@ -225,6 +232,9 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
         metrics = evaluate(final, data.x_val, data.y_val, should_stop=should_stop)
         metrics.update(validation=data.validation, epochs=epochs, train_seconds=round(time.monotonic() - started, 1),
                        train_samples=int(len(data.y_train)))
+        if data.last_sample_id:
+            # The drawings this model has learned from, so "new drawings since" counts only those after them.
+            metrics.update(last_sample_id=data.last_sample_id)
         info = ModelInfo(task.name, list(task.labels), recipe.name, recipe.members, now_iso(), metrics)
         # The last moment to cancel: from here the model is saved whole.
         stop_if_asked(should_stop)

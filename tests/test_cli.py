@@ -157,3 +157,22 @@ def test_train_resume_without_an_unfinished_training_says_so_and_trains(small_tr
     assert main.main(["train", "--task", "shapes", "--resume"]) == 0
     assert "No unfinished training of 'shapes' to resume" in capsys.readouterr().err
     assert load_model("shapes")[1].recipe == "quick"
+
+
+def test_train_a_task_of_your_own_learns_from_its_saved_drawings(monkeypatch, capsys):
+    from model.user_tasks import create_task
+    from tests.model.test_retrain import _fill
+
+    quick = recipes.RECIPES["quick"].with_overrides(architecture=SMALL, batch_size=32, augmentation=None,
+                                                    min_epoch_size=96)
+    monkeypatch.setitem(recipes.RECIPES, "quick", quick)
+    task = create_task("Marks", ["ring", "bar"])
+    _fill(task, per_label=2)
+    assert main.main(["train", "--task", task.name, "--epochs", "1"]) == 1
+    printed = capsys.readouterr().err
+    assert "at least 5 of each label" in printed and "Traceback" not in printed
+    _fill(task, per_label=5, seed=1)
+    assert main.main(["train", "--task", task.name, "--epochs", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["task"] == "marks" and result["validation"] == "your held-out drawings"
+    assert load_model("marks")[1].labels == ["ring", "bar"]
