@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", metavar="MODEL.keras", help="save the model here instead of the data folder")
     train.add_argument("--resume", action="store_true", help="continue the unfinished training from its last "
                        "finished epoch, if there is one")
+    train.add_argument("--steps-per-epoch", type=int, metavar="N", help="end each epoch after N batches "
+                       "(a quick try of a large data set; default: the whole set)")
     train.add_argument("--mnist", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     predict = commands.add_parser("predict", help="classify image files; prints one JSON object per line")

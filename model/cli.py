@@ -53,10 +53,12 @@ def _train(task, args) -> int:
     from model.mnist import MnistUnavailableError
     from model.training import train_task
 
+    if not _start_distribution(args):
+        return 2
     recipe, epochs = _recipe_and_epochs(task, args)
     try:
-        result = train_task(task, recipe, epochs=epochs, resume=args.resume,
-                            progress=_progress_printer(), out_path=args.out)
+        result = train_task(task, recipe, epochs=epochs, resume=args.resume, progress=_progress_printer(),
+                            out_path=args.out, steps_per_epoch=getattr(args, "steps_per_epoch", None))
     except (MnistUnavailableError, ValueError) as error:
         _error(str(error))
         return 1
@@ -64,9 +66,29 @@ def _train(task, args) -> int:
         _error("Training stopped before the end; nothing new was saved.")
         return 1
     figures = ", ".join(f"{key} {value}" for key, value in result.metrics.items())
-    _say(f"Saved {result.model_path} ({figures}).")
+    saved = f"Saved {result.model_path}" if result.model_path else "Done; the chief worker saved the model"
+    _say(f"{saved} ({figures}).")
     print(json.dumps({"task": task.name, "model": str(result.model_path), **result.metrics}))
     return 0
+
+
+def _start_distribution(args) -> bool:
+    """Makes the tf.distribute strategy before any other TensorFlow operation; False if TF_CONFIG is malformed.
+
+    A worker of a multi-worker training always resumes: restarted after a failure, it picks up the last epoch
+    its checkpoint holds, as the other workers do.
+    """
+    from model import distributed
+
+    try:
+        spread = distributed.describe()
+    except ValueError as error:
+        _error(str(error))
+        return False
+    if spread != "one device":
+        _say(f"Training on {spread}.")
+    args.resume = args.resume or distributed.is_multi_worker()
+    return True
 
 
 def _recipe_and_epochs(task, args) -> tuple[str, int | None]:

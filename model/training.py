@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from model import checkpoints
+from model import checkpoints, distributed
 from model.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (part of this module's API)
 from model.recipes import Recipe, get_recipe
 from model.training_progress import ProgressTracker, TrainingProgress, make_callback  # noqa: F401  (API)
@@ -46,6 +46,8 @@ class TaskData:
 
     `x_train_source`, when given, holds the same training images as their source has them (MNIST's own
     rendering, before `preprocess`); a recipe's `source_share` of each batch is drawn from it instead.
+    `stream`, when given (a `model.streaming.StreamSource`), is what trains: read from disk, never held whole;
+    x_train is then only a sample of it (for batch-norm recalibration).
     """
 
     x_train: np.ndarray
@@ -54,15 +56,28 @@ class TaskData:
     y_val: np.ndarray
     validation: str = "held-out"
     x_train_source: np.ndarray | None = None
+    stream: object = None
+
+    @property
+    def train_count(self) -> int:
+        return int(self.stream.count if self.stream is not None else len(self.y_train))
 
 
-def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0) -> TaskData:
-    """Loads a task's built-in training data: generated Shapes, or MNIST for Digits (both ways, see `TaskData`).
+def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0, should_stop=None) -> TaskData | None:
+    """Loads a task's training data: generated Shapes, MNIST for Digits (both ways, see `TaskData`), or for a
+    task of the user's, its saved drawings and imported sets streamed from disk (`model.streaming`).
+
+    Returns:
+        The data; None if `should_stop` cancelled preparing a stream.
 
     Raises:
         MnistUnavailableError: Digits without MNIST (the message says how to get it).
-        ValueError: the task has no built-in data (it trains on the user's drawings only).
+        ValueError: a task of the user's has no drawings yet (the message says what to do).
     """
+    if task.base_data is None:
+        from model.streaming import stream_task_data
+
+        return stream_task_data(task, seed, should_stop=should_stop)
     if task.base_data == "shapes":
         from model.losses import NOT_ANY_LABEL
         from model.shapes import make_dataset, make_not_shapes
@@ -166,7 +181,7 @@ def assemble_ensemble(members):
 def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, resume: bool = False, *,
                progress: Callable | None = None, should_stop: Callable | None = None,
                epoch_end: Callable | None = None, out_path=None, mnist_path=None, data: TaskData | None = None,
-               seed: int = 0) -> TrainingResult:
+               seed: int = 0, steps_per_epoch: int | None = None) -> TrainingResult:
     """Trains a task's model and saves it (atomically, keeping the previous one).
 
     Args:
@@ -181,6 +196,10 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
         mnist_path: an mnist.npz for Digits (else the usual search).
         data: training arrays to use instead of the task's built-in data (tests, fine-tuning).
         seed: shuffling and generator seed.
+        steps_per_epoch: end each epoch after this many batches (a quick try of a large set); default: all.
+
+    Under `TF_CONFIG` or on several GPUs it trains with tf.distribute (`model.distributed`); only the chief
+    saves the model (`model_path` is None on the other workers).
 
     Returns:
         A `TrainingResult`; `status` "cancelled" leaves the last good model and the checkpoint in place.
@@ -196,12 +215,16 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     started = time.monotonic()
     report = progress or (lambda update: None)
     report(TrainingProgress("loading", members=recipe.members, epochs=epochs))
-    data = data or load_task_data(task, recipe, mnist_path, seed)
+    data = data or load_task_data(task, recipe, mnist_path, seed, should_stop)
+    if data is None:
+        return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
     state = _starting_state(task, recipe, epochs, resume)
-    tracker = ProgressTracker(report, started, recipe.members, epochs, _batches(len(data.y_train), recipe.batch_size), state)
+    steps = steps_per_epoch or _batches(data.train_count, recipe.batch_size)
+    tracker = ProgressTracker(report, started, recipe.members, epochs, steps, state)
     members = []
     for index in range(recipe.members):
-        keras_model, cancelled = _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed)
+        keras_model, cancelled = _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end,
+                                               seed, steps)
         if cancelled:
             return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
         members.append(keras_model)
@@ -212,9 +235,9 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     recalibrate_batch_norm(final, data.x_train[np.sort(sample)])
     metrics = evaluate(final, data.x_val, data.y_val)
     metrics.update(validation=data.validation, epochs=epochs, train_seconds=round(time.monotonic() - started, 1),
-                   train_samples=int(len(data.y_train)))
+                   train_samples=data.train_count)
     info = ModelInfo(task.name, list(task.labels), recipe.name, recipe.members, now_iso(), metrics)
-    path = save_model(final, info, out_path)
+    path = save_model(final, info, out_path) if distributed.is_chief() else None
     checkpoints.clear_checkpoints(task.name)
     return TrainingResult("completed", path, info, metrics, time.monotonic() - started)
 
@@ -245,28 +268,35 @@ def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> Checkpoi
     return saved
 
 
-def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed):
+def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed, steps):
     import keras
 
-    if index < state.member:
-        return checkpoints.load_member(task.name, index, compile=False), False
-    initial_epoch = state.epoch if index == state.member else 0
-    if initial_epoch > 0:
-        keras_model = checkpoints.load_member(task.name, index)
-    else:
-        keras_model = build_member(recipe, task.num_classes, index)
-        compile_model(keras_model, recipe.learning_rate, recipe.weight_averaging)
+    with distributed.strategy().scope():  # the default strategy's scope changes nothing
+        if index < state.member:
+            return checkpoints.load_member(task.name, index, compile=False), False
+        initial_epoch = state.epoch if index == state.member else 0
+        if initial_epoch > 0:
+            keras_model = checkpoints.load_member(task.name, index)
+        else:
+            keras_model = build_member(recipe, task.num_classes, index)
+            compile_model(keras_model, recipe.learning_rate, recipe.weight_averaging)
     state.member, state.epoch = index, initial_epoch
     if initial_epoch >= state.epochs:
         return keras_model, False
-    dataset = make_train_dataset(data.x_train, data.y_train, batch_size=recipe.batch_size,
-                                 augmentation=recipe.augmentation, seed=seed + index,
-                                 source=data.x_train_source, source_share=recipe.source_share)
+    if data.stream is not None:
+        dataset = data.stream.train_dataset(batch_size=recipe.batch_size, augmentation=recipe.augmentation,
+                                            seed=seed + index)
+    else:
+        # Endless, so that every worker of a distributed run takes the same number of steps.
+        dataset = make_train_dataset(data.x_train, data.y_train, batch_size=recipe.batch_size,
+                                     augmentation=recipe.augmentation, seed=seed + index,
+                                     source=data.x_train_source, source_share=recipe.source_share).repeat()
     callback = make_callback(tracker, should_stop, on_epoch=lambda model, epoch: _after_epoch(
         model, epoch, state, epoch_end))
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: recipe.learning_rate_at(epoch))
     tracker.start_member(index, initial_epoch)
-    keras_model.fit(dataset, epochs=state.epochs, initial_epoch=initial_epoch, verbose=0, shuffle=False,
+    keras_model.fit(dataset, epochs=state.epochs, initial_epoch=initial_epoch, steps_per_epoch=steps, verbose=0,
+                    shuffle=False,
                     validation_data=(data.x_val[..., None], data.y_val), validation_batch_size=500,
                     callbacks=[schedule, callback])
     return keras_model, callback.cancelled
