@@ -83,9 +83,14 @@ def strategy():
 
 def describe() -> str:
     """Returns one line saying how training is spread, e.g. "2 workers, 2 replicas (MultiWorkerMirroredStrategy)"."""
+    import tensorflow as tf
+
     chosen = strategy()
-    name = type(chosen).__name__
-    if name == "_DefaultDistributionStrategy":
+    if isinstance(chosen, tf.distribute.MultiWorkerMirroredStrategy):
+        name = "MultiWorkerMirroredStrategy"  # its class is still called CollectiveAllReduceStrategy
+    elif isinstance(chosen, tf.distribute.MirroredStrategy):
+        name = "MirroredStrategy"
+    else:
         return "one device"
     workers = f"{worker_count()} workers, " if is_multi_worker() else ""
     return f"{workers}{chosen.num_replicas_in_sync} replicas ({name})"
@@ -95,34 +100,34 @@ def _make_strategy():
     import tensorflow as tf
 
     if is_multi_worker():
-        chosen = tf.distribute.MultiWorkerMirroredStrategy()
-        _reduce_nested_values(chosen)
-        return chosen
+        return _reduce_nested_values(tf.distribute.MultiWorkerMirroredStrategy())
     gpus = tf.config.list_logical_devices("GPU")
     if len(gpus) > 1:
-        return tf.distribute.MirroredStrategy()
+        return _reduce_nested_values(tf.distribute.MirroredStrategy())
     cpus = tf.config.list_logical_devices("CPU")
     if not gpus and len(cpus) > 1:
-        return tf.distribute.MirroredStrategy([device.name for device in cpus])
+        return _reduce_nested_values(tf.distribute.MirroredStrategy([device.name for device in cpus]))
     return tf.distribute.get_strategy()
 
 
-def _reduce_nested_values(chosen) -> None:
-    """Lets this MultiWorkerMirroredStrategy's `reduce` take what Keras 3's `fit` hands it.
+def _reduce_nested_values(chosen):
+    """Lets this strategy's `reduce` take what Keras 3's `fit` hands it, and returns the strategy.
 
-    Keras 3 (up to 3.15 at least, keras-team/keras#20585) calls `strategy.reduce` with a whole (x, y) batch, and
-    with `axis=0` on scalar metrics; MirroredStrategy accepts both, MultiWorkerMirroredStrategy raises. Reducing
-    each value on its own, a scalar over replicas, gives what Keras means. Only this strategy object changes.
+    Keras 3 (up to 3.15 at least, keras-team/keras#20585) calls `strategy.reduce` with a whole (x, y) batch, only
+    to learn its shapes for building the model: that fails whenever replicas hold batches of different sizes (a
+    validation set that does not split evenly), and MultiWorkerMirroredStrategy refuses nested values at all.
+    Keras also passes `axis=0` with scalar metrics, which MultiWorkerMirroredStrategy refuses. A nested batch gets
+    this replica's own values, which carry the shapes; a scalar is reduced over replicas. Only this object changes.
     """
     import tensorflow as tf
 
     original = chosen.reduce
 
     def reduce(reduce_op, value, axis=None):
-        def one(item):
-            rank = chosen.experimental_local_results(item)[0].shape.rank
-            return original(reduce_op, item, axis=None if rank == 0 else axis)
-
-        return tf.nest.map_structure(one, value)
+        if tf.nest.is_nested(value):
+            return tf.nest.map_structure(lambda item: chosen.experimental_local_results(item)[0], value)
+        rank = chosen.experimental_local_results(value)[0].shape.rank
+        return original(reduce_op, value, axis=None if rank == 0 else axis)
 
     chosen.reduce = reduce
+    return chosen
