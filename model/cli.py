@@ -1,4 +1,4 @@
-"""The headless commands: `python main.py train ...` and `python main.py predict ...`.
+"""The headless commands: `python main.py train ...`, `python main.py predict ...` and `python main.py import ...`.
 
 Progress and errors go to stderr, results to stdout (one JSON object per line for predict), so the
 output can be piped. Exit codes: 0 all well, 1 something failed (each failure named on stderr),
@@ -26,7 +26,7 @@ def run(args) -> int:
         return 2
     _import_tensorflow_quietly()
     try:
-        return {"train": _train, "predict": _predict}[args.command](task, args)
+        return {"train": _train, "predict": _predict, "import": _import}[args.command](task, args)
     except KeyboardInterrupt:
         _error("Interrupted. Continue later with --resume (the last finished epoch is kept).")
         return 130
@@ -108,6 +108,30 @@ def _recipe_and_epochs(task, args) -> tuple[str, int | None]:
         done = f"network {state.member + 1}/{state.members}, " if state.members > 1 else ""
         _say(f"Resuming {state.recipe}: {done}{state.epoch}/{state.epochs} epochs done.")
     return recipe, epochs
+
+
+def _import(task, args) -> int:
+    """Imports whole Quick, Draw! files into the task's streamed data (`model.quickdraw`), with progress."""
+    from model.quickdraw import import_quickdraw
+
+    failures = 0
+    for file in args.files:
+        last = [0.0]
+
+        def show(fraction, added, file=file):
+            if time.monotonic() - last[0] >= PROGRESS_EVERY_S:
+                last[0] = time.monotonic()
+                _say(f"{file}: {fraction:.0%}, {added} images")
+
+        try:
+            report = import_quickdraw(file, task, limit=args.per_label, progress=show)
+        except (OSError, ValueError) as error:
+            failures += 1
+            _error(str(error) if str(file) in str(error) else f"{file}: {error}")
+            continue
+        _say(report.summary())
+        print(json.dumps({"file": file, "added": report.added, "skipped": report.skipped}), flush=True)
+    return 1 if failures else 0
 
 
 def _predict(task, args) -> int:
