@@ -205,7 +205,7 @@ def stream_task_data(task, seed: int = 0, *, progress=None, should_stop=None):
     if source is None:
         return None
     if source.count == 0:
-        raise ValueError(f"Task {task.name!r} has no drawings of its labels to train on yet: save a few drawings "
+        raise ValueError(f"Task {task.name!r} has no saved drawings of its labels to train on yet: save a few drawings "
                          "of each label (ten is a good start) or import a Quick, Draw! file, then train.")
     x_train, y_train = source.read("train", RECALIBRATION_SAMPLES, seed)
     x_val, y_val = source.read("validation", MAX_VALIDATION)

@@ -215,9 +215,13 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     started = time.monotonic()
     report = progress or (lambda update: None)
     report(TrainingProgress("loading", members=recipe.members, epochs=epochs))
-    data = data or load_task_data(task, recipe, mnist_path, seed, should_stop)
-    if data is None:
-        return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
+    if data is None and task.base_data is None:  # the user's drawings and imports, streamed; cancellable
+        from model.streaming import stream_task_data
+
+        data = stream_task_data(task, seed, should_stop=should_stop)
+        if data is None:
+            return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
+    data = data or load_task_data(task, recipe, mnist_path, seed)
     state = _starting_state(task, recipe, epochs, resume)
     steps = steps_per_epoch or _batches(data.train_count, recipe.batch_size)
     tracker = ProgressTracker(report, started, recipe.members, epochs, steps, state)
