@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from model import checkpoints
+from model import checkpoints, distributed, training_checks
 from model.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (part of this module's API)
 from model.recipes import Recipe, get_recipe
 from model.training_progress import (ProgressTracker, TrainingCancelled, TrainingProgress,  # noqa: F401  (API)
@@ -49,6 +49,8 @@ class TaskData:
 
     `x_train_source`, when given, holds the same training images as their source has them (MNIST's own
     rendering, before `preprocess`); a recipe's `source_share` of each batch is drawn from it instead.
+    `stream`, when given (a `model.streaming.StreamSource`), is what trains: read from disk, never held whole;
+    x_train is then only a sample of it (for batch-norm recalibration).
     """
 
     x_train: np.ndarray
@@ -58,11 +60,17 @@ class TaskData:
     validation: str = "held-out"
     x_train_source: np.ndarray | None = None
     last_sample_id: str = ""
+    stream: object = None
+
+    @property
+    def train_count(self) -> int:
+        return int(self.stream.count if self.stream is not None else len(self.y_train))
 
 
 def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0, should_stop=None) -> TaskData:
     """Loads a task's training data: generated Shapes, MNIST for Digits (both ways, see `TaskData`), or for a
-    task of the user's own, their saved drawings (`model.drawings_data`).
+    task of the user's own, their saved drawings in memory (`model.drawings_data`). (`train_task` streams a
+    user's task from disk instead when it has imported sets or more than `training_checks.STREAM_ABOVE` drawings.)
 
     `should_stop` is polled per drawing or image made (None: never).
 
@@ -179,7 +187,7 @@ def assemble_ensemble(members):
 def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, resume: bool = False, *,
                progress: Callable | None = None, should_stop: Callable | None = None,
                epoch_end: Callable | None = None, out_path=None, mnist_path=None, data: TaskData | None = None,
-               seed: int = 0) -> TrainingResult:
+               seed: int = 0, steps_per_epoch: int | None = None) -> TrainingResult:
     """Trains a task's model and saves it (atomically, keeping the previous one).
 
     Args:
@@ -195,6 +203,10 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
         mnist_path: an mnist.npz for Digits (else the usual search).
         data: training arrays to use instead of the task's built-in data (tests, fine-tuning).
         seed: shuffling and generator seed.
+        steps_per_epoch: end each epoch after this many batches (a quick try of a large set); default: all.
+
+    Under `TF_CONFIG` or on several GPUs it trains with tf.distribute (`model.distributed`); only the chief
+    saves the model (`model_path` is None on the other workers).
 
     Returns:
         A `TrainingResult`; `status` "cancelled" leaves the last good model and the checkpoint in place.
@@ -207,20 +219,26 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     epochs = int(epochs or recipe.epochs_for(task.name))
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1; received {epochs}.")
-    _ensure_room(task, recipe, out_path)
+    training_checks.ensure_room(task, recipe, out_path)
     started = time.monotonic()
     report = progress or (lambda update: None)
     try:
         report(TrainingProgress("loading", members=recipe.members, epochs=epochs))
+        if data is None and task.base_data is None and training_checks.streams(task):  # large: streamed from disk
+            from model.streaming import stream_task_data
+
+            data = stream_task_data(task, seed, should_stop=should_stop)
+            if data is None:
+                return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
         data = data or load_task_data(task, recipe, mnist_path, seed, should_stop)
         stop_if_asked(should_stop)
         state = _starting_state(task, recipe, epochs, resume)
-        batches = _batches(len(data.y_train), recipe.batch_size)
-        tracker = ProgressTracker(report, started, recipe.members, epochs, batches, state)
+        steps = steps_per_epoch or _batches(data.train_count, recipe.batch_size)
+        tracker = ProgressTracker(report, started, recipe.members, epochs, steps, state)
         members = []
         for index in range(recipe.members):
             keras_model, cancelled = _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end,
-                                                   seed)
+                                                   seed, steps)
             if cancelled:
                 return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
             members.append(keras_model)
@@ -231,15 +249,18 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
         recalibrate_batch_norm(final, data.x_train[np.sort(sample)], should_stop=should_stop)
         metrics = evaluate(final, data.x_val, data.y_val, should_stop=should_stop)
         metrics.update(validation=data.validation, epochs=epochs, train_seconds=round(time.monotonic() - started, 1),
-                       train_samples=int(len(data.y_train)))
+                       train_samples=data.train_count)
         if data.last_sample_id:
             # The drawings this model has learned from, so "new drawings since" counts only those after them.
             metrics.update(last_sample_id=data.last_sample_id)
         info = ModelInfo(task.name, list(task.labels), recipe.name, recipe.members, now_iso(), metrics)
         # The last moment to cancel: from here the model is saved whole.
         stop_if_asked(should_stop)
+        if not distributed.is_chief():  # only the chief of several workers writes the model
+            checkpoints.clear_checkpoints(task.name)
+            return TrainingResult("completed", None, info, metrics, time.monotonic() - started)
         path = save_model(final, info, out_path)
-        _write_live_files(final, path)
+        training_checks.write_live_model(final, path)
         checkpoints.clear_checkpoints(task.name)
         return TrainingResult("completed", path, info, metrics, time.monotonic() - started)
     except TrainingCancelled:
@@ -263,26 +284,8 @@ def evaluate(keras_model, x, y, batch_size: int = 500, should_stop=None) -> dict
     return {"val_accuracy": round(accuracy, 5), "val_loss": round(loss, 5)}
 
 
-def _write_live_files(keras_model, path) -> None:
-    # Converted now, while TensorFlow is loaded, so the window opens the model without it (model.litert_convert).
-    from model.litert_convert import ConversionError, write_live_files
-
-    try:
-        write_live_files(keras_model, path)
-    except ConversionError as error:
-        LOG.warning("%s; the window will use TensorFlow for live predictions.", error)
 
 
-def _ensure_room(task, recipe: Recipe, out_path) -> None:
-    """Fails before the first epoch, in one line, if the checkpoints or the model could not be saved."""
-    from model import disk
-    from model.model_store import expected_save_bytes
-    from model.paths import models_dir
-
-    needed = expected_save_bytes(task.name, recipe.members, checkpoints=True)
-    disk.ensure_writable(models_dir(task.name), needed)
-    if out_path is not None:
-        disk.ensure_writable(Path(out_path).absolute().parent, expected_save_bytes(task.name, recipe.members))
 
 
 def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> CheckpointState:
@@ -299,29 +302,36 @@ def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> Checkpoi
     return saved
 
 
-def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed):
+def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed, steps):
     import keras
 
-    if index < state.member:
-        return checkpoints.load_member(task.name, index, compile=False), False
-    initial_epoch = state.epoch if index == state.member else 0
-    if initial_epoch > 0:
-        keras_model = checkpoints.load_member(task.name, index)
-    else:
-        keras_model = build_member(recipe, task.num_classes, index)
-        compile_model(keras_model, recipe.learning_rate, recipe.weight_averaging)
-    stop_if_asked(should_stop)
+    with distributed.strategy().scope():  # the default strategy's scope changes nothing
+        if index < state.member:
+            return checkpoints.load_member(task.name, index, compile=False), False
+        initial_epoch = state.epoch if index == state.member else 0
+        if initial_epoch > 0:
+            keras_model = checkpoints.load_member(task.name, index)
+        else:
+            keras_model = build_member(recipe, task.num_classes, index)
+            compile_model(keras_model, recipe.learning_rate, recipe.weight_averaging)
+        stop_if_asked(should_stop)
     state.member, state.epoch = index, initial_epoch
     if initial_epoch >= state.epochs:
         return keras_model, False
-    dataset = make_train_dataset(data.x_train, data.y_train, batch_size=recipe.batch_size,
-                                 augmentation=recipe.augmentation, seed=seed + index,
-                                 source=data.x_train_source, source_share=recipe.source_share)
+    if data.stream is not None:
+        dataset = data.stream.train_dataset(batch_size=recipe.batch_size, augmentation=recipe.augmentation,
+                                            seed=seed + index)
+    else:
+        # Endless, so that every worker of a distributed run takes the same number of steps.
+        dataset = make_train_dataset(data.x_train, data.y_train, batch_size=recipe.batch_size,
+                                     augmentation=recipe.augmentation, seed=seed + index,
+                                     source=data.x_train_source, source_share=recipe.source_share).repeat()
     callback = make_callback(tracker, should_stop, on_epoch=lambda model, epoch: _after_epoch(
         model, epoch, state, epoch_end))
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: recipe.learning_rate_at(epoch))
     tracker.start_member(index, initial_epoch)
-    keras_model.fit(dataset, epochs=state.epochs, initial_epoch=initial_epoch, verbose=0, shuffle=False,
+    keras_model.fit(dataset, epochs=state.epochs, initial_epoch=initial_epoch, steps_per_epoch=steps, verbose=0,
+                    shuffle=False,
                     validation_data=(data.x_val[..., None], data.y_val), validation_batch_size=500,
                     callbacks=[schedule, callback])
     return keras_model, callback.cancelled
