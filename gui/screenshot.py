@@ -63,6 +63,8 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
             session.train("quick")
 
     def draw(again: bool = False) -> None:
+        if drawing == NOTHING:
+            return
         if again or not window.canvas.strokes():
             canvas = window.canvas
             outcome["drawn_size"] = canvas.size()

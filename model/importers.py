@@ -272,7 +272,7 @@ def _add_arrays(importer: _Importer, images: np.ndarray, words: list[tuple], sou
             importer.report.skip(name, checks.BAD_PIXELS, "the image holds NaN or infinite values")
             continue
         # Bitmaps are white ink on black and already framed: saved as they are, dark on light like every sample.
-        gray = np.clip(image.astype(np.float32) / (255.0 if image.max() > 1.0 else 1.0), 0, 1)
+        gray = np.clip(image.astype(np.float64) / (255.0 if image.max() > 1.0 else 1.0), 0, 1).astype(np.float32)
         importer.add(label, ((1.0 - gray) * 255 + 0.5).astype(np.uint8), name, crop=False)
 
 

@@ -68,9 +68,9 @@ def _capture_final_model() -> None:
 
     original = training.evaluate
 
-    def evaluate(keras_model, x, y, batch_size=500):
+    def evaluate(keras_model, x, y, batch_size=500, **options):
         _trained_model[:] = [keras_model]
-        return original(keras_model, x, y, batch_size)
+        return original(keras_model, x, y, batch_size, **options)
 
     training.evaluate = evaluate
 

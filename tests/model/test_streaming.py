@@ -107,5 +107,5 @@ def test_a_task_of_the_users_trains_by_streaming_its_drawings_and_imported_sets(
 
 def test_a_task_of_the_users_without_drawings_says_how_to_get_some():
     user_tasks.create_task("Bars", LABELS)
-    with pytest.raises(ValueError, match="save a few drawings of each label"):
+    with pytest.raises(ValueError, match="at least 5 of each label"):
         train_task(get_task("bars"), get_recipe("quick"), epochs=1)
