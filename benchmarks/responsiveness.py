@@ -6,7 +6,8 @@
    --best-model is given: the weights do not change the timing).
 3. Start: the real window launched in a fresh process, an event-loop probe (a 5 ms QTimer recording every
    interval) until the first prediction of a drawing; old = $CONVCANVAS_LIVE_RUNTIME=tensorflow, the
-   path before LiteRT (TensorFlow imported and the Keras model loaded at start).
+   path before LiteRT (TensorFlow imported and the Keras model loaded at start). Then a first start on an
+   empty data folder, where the shipped model (model/shipped_models.py) is installed.
 4. Saving (key-press save, data set browser): kept by benchmarks/saving.py; see SAVING below.
 
     nice -n 10 python benchmarks/responsiveness.py [--model SHAPES_QUICK.keras] [--best-model M.keras]
@@ -195,6 +196,20 @@ def start(model_path: Path, starts: int) -> None:
               f"runtime {runs[name][0].get('runtime')}, TensorFlow imported: {runs[name][0]['tensorflow_imported']}")
 
 
+def first_start(starts: int) -> None:
+    """A first start on an empty data folder: the shipped Shapes model is installed and guesses at once."""
+    runs = []
+    for _ in range(starts):
+        folder = Path(tempfile.mkdtemp(prefix="convcanvas-first-"))
+        runs.append(start_once(folder, "litert", 30.0))
+        shutil.rmtree(folder, ignore_errors=True)
+    first = np.median([run["first_prediction_s"] or np.nan for run in runs])
+    longest = [max(run["intervals_ms"], default=0.0) for run in runs]
+    print(f"  empty data folder, shipped model: first prediction {first:.2f} s from launch (median of {starts}); "
+          f"longest event-loop gap per start {', '.join(f'{value:.0f}' for value in longest)} ms "
+          "(before shipped models: a Quick training first, 165 s on an idle machine)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a trained Shapes Quick model (.keras, its .json beside it); default: an "
@@ -228,6 +243,7 @@ def main() -> int:
         line(f"{name}: run + docks + paint", result["old"], result["new"])
     print("3. Start with a saved model (real window, 5 ms event-loop probe); goal: no gap over 50 ms, usable <= 1 s")
     start(local, args.starts)
+    first_start(args.starts)
     print("4. Saving a drawing and the data set browser at 50,000 drawings:")
     if SAVING_SCRIPT.is_file():
         subprocess.run([sys.executable, str(SAVING_SCRIPT)], check=False)

@@ -154,6 +154,8 @@ def checked_model_info(task_name: str | None = None, path: str | os.PathLike | N
     if path is None and task_name is None:
         raise ValueError("load_model needs a task_name or a path.")
     target = Path(path) if path is not None else task_model_path(task_name)
+    if path is None and not target.is_file():
+        _install_shipped(task_name)
     if not target.is_file():
         where = f"for task {task_name!r} " if path is None else ""
         hint = f"train it first: python main.py train --task {task_name}" if task_name else "check the path"
@@ -165,6 +167,15 @@ def checked_model_info(task_name: str | None = None, path: str | os.PathLike | N
             f"use --task {info.task} or a model trained for {task_name!r}."
         )
     return target, info
+
+
+def _install_shipped(task_name: str) -> None:
+    """Gives a built-in task without a model the one ConvCanvas ships (`model.shipped_models`)."""
+    from model import shipped_models
+    from model.tasks import BUILTIN_TASKS, get_task
+
+    if task_name in BUILTIN_TASKS:
+        shipped_models.install(task_name, get_task(task_name).labels)
 
 
 def load_info(task_name: str) -> ModelInfo | None:

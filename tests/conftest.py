@@ -23,6 +23,8 @@ def isolated_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("CONVCANVAS_DATA_DIR", str(data))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("CONVCANVAS_MNIST", raising=False)
+    # No shipped models: a task has no model until a test trains or installs one (tests/model/test_shipped_models.py).
+    monkeypatch.setenv("CONVCANVAS_SHIPPED_MODELS", "")
     return data
 
 

@@ -1,0 +1,37 @@
+"""A first start on a fresh machine: the shipped models guess at the first stroke, with no training and no MNIST."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox
+
+from drawing import drag, line_points
+from gui.session import Phase
+from model import shipped_models
+
+
+def test_a_new_user_draws_a_triangle_and_a_seven_and_both_are_named_without_training(qtbot, monkeypatch):
+    from gui.main_window import MainWindow
+
+    monkeypatch.setenv(shipped_models.SHIPPED_ENV, str(shipped_models.DEFAULT_DIR))
+    window = MainWindow("shapes", auto_train=True)  # as `python main.py` opens it
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.session.phase == Phase.READY, timeout=30_000)
+    assert not window.session.is_training()
+
+    canvas, panel = window.canvas, window.prediction_dock
+    side = 0.5 * min(canvas.width(), canvas.height())
+    left, top = (canvas.width() - side) / 2, (canvas.height() - side) / 2
+    corners = [(left + side / 2, top), (left + side, top + side), (left, top + side), (left + side / 2, top)]
+    drag(canvas, [point for start, end in zip(corners, corners[1:]) for point in line_points(start, end)])
+    qtbot.waitUntil(lambda: panel.top_label() == "triangle", timeout=10_000)
+
+    window.findChild(QComboBox, "taskBox").setCurrentText("Digits")
+    qtbot.waitUntil(lambda: window.session.task.name == "digits" and window.session.phase == Phase.READY,
+                    timeout=30_000)
+    canvas.clear()
+    seven = [(left, top), (left + side, top), (left + side * 0.4, top + side)]
+    drag(canvas, [point for start, end in zip(seven, seven[1:]) for point in line_points(start, end)])
+    qtbot.waitUntil(lambda: panel.top_label() == "7", timeout=10_000)
+    assert not window.session.is_training()
+    window.close()

@@ -1,0 +1,109 @@
+"""The models shipped in assets/models: installed on first use, whole or not at all, never over the user's own."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from model import litert_convert, model_store, shipped_models, user_tasks
+from model.inference import open_predictor
+from model.litert_convert import live_files_fresh, tflite_path
+from model.preprocessing import preprocess
+from model.strokes import Stroke, render_strokes
+from model.tasks import BUILTIN_TASKS
+
+
+@pytest.fixture
+def shipped(monkeypatch):
+    """Turns the shipped models on (the suite's conftest turns them off)."""
+    monkeypatch.setenv(shipped_models.SHIPPED_ENV, str(shipped_models.DEFAULT_DIR))
+    return shipped_models.DEFAULT_DIR
+
+
+def _outline(label: str, centre=(100.0, 100.0), radius=60.0) -> np.ndarray:
+    corners = {"circle": 48, "square": 4, "triangle": 3}[label]
+    start = np.pi / 4 if label == "square" else -np.pi / 2
+    angles = start + np.linspace(0, 2 * np.pi, corners + 1)
+    return np.stack([centre[0] + radius * np.cos(angles), centre[1] + radius * np.sin(angles)], 1)
+
+
+def _image28(label: str) -> np.ndarray:
+    return preprocess(render_strokes([Stroke(_outline(label), 6.0)], 200, 200))
+
+
+@pytest.mark.parametrize("task_name", sorted(BUILTIN_TASKS))
+def test_each_builtin_task_ships_a_model_for_its_labels(task_name):
+    model = shipped_models.DEFAULT_DIR / task_name / "model.keras"
+    info = model_store.ModelInfo.from_dict(shipped_models.read_json(model_store.sidecar_path(model)))
+    assert (info.task, tuple(info.labels)) == (task_name, BUILTIN_TASKS[task_name].labels)
+    assert tflite_path(model).is_file()
+
+
+def test_a_first_start_reads_shapes_at_once_with_the_live_runtime(shipped, monkeypatch):
+    def no_conversion(model_path):
+        raise AssertionError(f"{model_path} was converted again; the shipped live files should be used")
+
+    monkeypatch.setattr(litert_convert, "_convert_in_child", no_conversion)
+    monkeypatch.setattr(litert_convert, "write_live_files", no_conversion)
+    predictor, info = open_predictor("shapes")
+    assert predictor.runtime == "litert"
+    guesses = [info.labels[int(np.argmax(predictor.run(_image28(label)).probabilities))]
+               for label in ("circle", "square", "triangle")]
+    assert guesses == ["circle", "square", "triangle"]
+
+
+def test_the_shipped_live_files_were_made_from_the_shipped_model(shipped):
+    predictor, _ = open_predictor("shapes")
+    image = _image28("triangle")
+    live = predictor.run(image).probabilities
+    keras_model, _ = model_store.load_model("shapes")
+    reference = np.asarray(keras_model(image[None, :, :, None], training=False))[0]
+    np.testing.assert_allclose(live, reference, atol=1e-5)
+
+
+def test_the_shipped_digits_model_reads_mnist_without_downloading_it(shipped, mnist_path):
+    with np.load(mnist_path) as data:
+        images, labels = data["x_test"][:300], data["y_test"][:300]
+    predictor, _ = open_predictor("digits")
+    guesses = [int(np.argmax(predictor.run(preprocess(255 - image)).probabilities)) for image in images]
+    assert np.mean(np.array(guesses) == labels) >= 0.97
+
+
+def test_a_model_of_the_users_own_is_never_replaced(shipped):
+    assert shipped_models.install("shapes")
+    mine = model_store.task_model_path("shapes")
+    mine.write_bytes(b"the user's model")
+    assert not shipped_models.install("shapes")
+    assert mine.read_bytes() == b"the user's model"
+
+
+def test_a_builtin_task_with_labels_of_its_own_gets_no_shipped_model(shipped):
+    user_tasks.add_label("shapes", "star")
+    with pytest.raises(model_store.ModelNotFoundError):
+        open_predictor("shapes")
+    assert not model_store.task_model_path("shapes").exists()
+
+
+def test_shipped_models_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv(shipped_models.SHIPPED_ENV, "")
+    with pytest.raises(model_store.ModelNotFoundError):
+        model_store.checked_model_info("shapes")
+
+
+def test_an_interrupted_install_leaves_no_model_and_the_next_one_completes(shipped, monkeypatch):
+    real_copy = shutil.copyfile
+
+    def fail_on_the_model(source, target, *args, **kwargs):
+        if str(source).endswith(".keras"):
+            raise OSError(28, "No space left on device")
+        return real_copy(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(shipped_models.shutil, "copyfile", fail_on_the_model)
+    with pytest.raises(OSError):
+        shipped_models.install("shapes")
+    assert not model_store.task_model_path("shapes").exists()
+    monkeypatch.setattr(shipped_models.shutil, "copyfile", real_copy)
+    assert shipped_models.install("shapes")
+    assert live_files_fresh(model_store.task_model_path("shapes"))
