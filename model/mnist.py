@@ -27,10 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
+from model import settings as user_settings
 from model.digit_styles import add_fat_pen_copies, add_flagged_ones
 from model.pen_digits import add_pen_copies
 from model.paths import MNIST_ENV, data_dir
-from model.storage import atomic_write_bytes, read_json
+from model.storage import atomic_write_bytes
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 _KEYS = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
@@ -51,9 +52,8 @@ def find_mnist(path: str | os.PathLike | None = None) -> Path | None:
     Raises:
         MnistUnavailableError: an explicitly given path (argument, variable or setting) does not exist.
     """
-    settings = read_json(data_dir() / "settings.json", default={}) or {}
     explicit = [(path, "the given path"), (os.environ.get(MNIST_ENV), f"${MNIST_ENV}"),
-                (settings.get("mnist_path"), "the mnist_path setting")]
+                (user_settings.get(user_settings.MNIST_PATH), "the mnist_path setting")]
     for candidate, source in explicit:
         if candidate:
             candidate = Path(candidate).expanduser()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import threading
 import time
@@ -28,13 +27,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from model import paths, sample_cache, storage
+from model import damaged, names, paths, sample_cache, storage
+from model.sample_files import forget_png, set_aside_drawing, whole_png
 from model.preprocessing import load_image, preprocess
 from model.sample_format import (SAVED_IMAGE_SIZE, drawing_image, quickdraw_to_strokes,  # noqa: F401
                                  strokes_to_quickdraw)
 from model.strokes import Stroke
-
-_INVALID_LABEL = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 @dataclass(frozen=True)
@@ -71,18 +69,9 @@ class RemovedSample:
 
 
 def validate_label(label: str) -> str:
-    """Returns `label` stripped, or raises ValueError saying why it cannot name a folder."""
-    if not isinstance(label, str) or not label.strip():
-        raise ValueError(f"A label needs a name; received {label!r}. Type a word such as 'star'.")
-    label = label.strip()
-    if _INVALID_LABEL.search(label) or label.startswith(".") or label in (".", ".."):
-        raise ValueError(
-            f"Label {label!r} cannot be a folder name; use letters, digits, spaces, '-' or '_' "
-            "(no / \\ : * ? \" < > | and no leading dot)."
-        )
-    if len(label) > 40:
-        raise ValueError(f"Label {label!r} is {len(label)} characters long; keep it to 40 or fewer.")
-    return label
+    """Returns `label` stripped and NFC-normalised, or raises ValueError saying why it cannot name a folder
+    (`model.names.check_name` holds the rules)."""
+    return names.check_name(label, "label")
 
 
 class SampleStore:
@@ -96,8 +85,8 @@ class SampleStore:
     def __init__(self, task_name: str, root: str | os.PathLike | None = None):
         self.task_name = task_name
         self.root = Path(root) if root is not None else paths.drawings_dir(task_name)
-        self.trash_dir = paths.data_dir() / "trash" / task_name
-        self.cache_path = paths.data_dir() / "cache" / task_name / "arrays.npz"
+        self.trash_dir = paths.trash_dir(task_name)
+        self.cache_path = paths.cache_dir(task_name) / "arrays.npz"
 
     # -- reading --------------------------------------------------------------------------------------------
 
@@ -123,7 +112,8 @@ class SampleStore:
             entries = list(os.scandir(self.root / label))
         except (FileNotFoundError, NotADirectoryError):
             return []
-        return [entry for entry in entries if entry.name.endswith(".png") and not entry.name.startswith(".")]
+        return [entry for entry in entries
+                if entry.name.endswith(".png") and not entry.name.startswith(".") and whole_png(entry)]
 
     def find(self, sample_id: str) -> Sample:
         """Returns the sample with this id.
@@ -173,7 +163,7 @@ class SampleStore:
         Raises:
             ValueError: the label cannot name a folder, or the image holds no ink.
         """
-        label = validate_label(label)
+        label = self._new_label(label)
         saved = drawing_image(image)
         if saved is not None and not crop:
             saved = np.asarray(image, np.uint8)
@@ -186,9 +176,11 @@ class SampleStore:
             "timestamp": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "drawing": drawing,
             "pen_widths": widths, "image_size": [int(image.shape[1]), int(image.shape[0])], **extra,
         }
-        folder = self.root / label
-        storage.atomic_write_text(folder / f"{sample_id}.json", json.dumps(record) + "\n")
+        folder = self._folder(label)
         ok, encoded = cv2.imencode(".png", saved)
+        if not ok:
+            raise ValueError(f"The drawing could not be encoded as a PNG (an image of {saved.shape} {saved.dtype}).")
+        storage.atomic_write_text(folder / f"{sample_id}.json", json.dumps(record) + "\n")
         storage.atomic_write_bytes(folder / f"{sample_id}.png", encoded.tobytes())
         return sample_id
 
@@ -202,6 +194,7 @@ class SampleStore:
         os.replace(sample.path, trash_png)
         if sample.strokes_path.exists():
             os.replace(sample.strokes_path, trash_json)
+        os.utime(trash_png)  # its age in the trash counts from now (`model.tidy` empties old trash)
         return RemovedSample(sample.id, sample.label, trash_png, trash_json)
 
     def restore(self, removed: RemovedSample) -> Sample:
@@ -215,11 +208,11 @@ class SampleStore:
 
     def relabel(self, sample_id: str, new_label: str) -> Sample:
         """Moves a sample to another label's folder and returns it."""
-        new_label = validate_label(new_label)
+        new_label = self._new_label(new_label)
         sample = self.find(sample_id)
         if sample.label == new_label:
             return sample
-        folder = self.root / new_label
+        folder = self._folder(new_label)
         record = self.record(sample_id)
         record["word"] = new_label
         # New record first, then the PNG (the move that makes it real), then the old record.
@@ -231,7 +224,7 @@ class SampleStore:
     def rename_label(self, old: str, new: str) -> None:
         """Renames a label folder (one atomic rename) and rewrites its records' "word"."""
         new = validate_label(new)
-        source, target = self.root / old, self.root / new
+        source, target = self._folder(old), self._folder(new)
         if target.exists():
             raise ValueError(f"Label {new!r} already has a folder in {self.root}; pick another name.")
         if source.is_dir():
@@ -248,6 +241,7 @@ class SampleStore:
         target = self.trash_dir / f"{label}.{new_id()}"
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
+        os.utime(target)
         return target
 
     def restore_label(self, label: str, trashed: Path) -> None:
@@ -258,14 +252,36 @@ class SampleStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(trashed, target)
 
-    def cleanup(self) -> int:
-        """Removes orphan records (a .json without its .png, left by a crash) and stray temporary files."""
+    def _folder(self, label: str) -> Path:
+        """The folder of a label, after checking its name and that it stays inside the task's folder."""
+        return names.inside(self.root, validate_label(label))
+
+    def _new_label(self, label: str) -> str:
+        """Checks a label to save under: valid, and not another spelling of an existing folder ("Star", "star")."""
+        label = validate_label(label)
+        for existing in self.labels():
+            if existing != label and names.same_name(existing, label):
+                raise ValueError(f"Label {label!r} differs from the existing label {existing!r} only in case; "
+                                 f"use {existing!r}.")
+        return label
+
+    def cleanup(self, older_than: float | None = None) -> int:
+        """Removes orphan records (a .json without its .png, left by a crash) and stray temporary files.
+
+        Args:
+            older_than: only files last changed before this time (seconds since 1970): another process may be
+                between writing a record and its drawing (`model.tidy` passes its own start time).
+
+        Returns:
+            How many files were removed.
+        """
         removed = 0
         for label in self.labels():
             for entry in os.scandir(self.root / label):
                 path = Path(entry.path)
                 orphan = path.suffix == ".json" and not path.with_suffix(".png").exists()
-                if orphan or (entry.name.startswith(".") and ".part" in entry.name):
+                leftover = orphan or (entry.name.startswith(".") and ".part" in entry.name)
+                if leftover and (older_than is None or entry.stat().st_mtime < older_than):
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed
@@ -334,5 +350,9 @@ def new_id() -> str:
 def _preprocess_file(path: Path) -> np.ndarray | None:
     try:
         return preprocess(load_image(path))
-    except (OSError, ValueError):
-        return None
+    except ValueError as error:  # whole on disk but not decodable: set aside, so counts() no longer shows it
+        forget_png(path)
+        set_aside_drawing(Path(path), f"not a readable image: {error}")
+    except OSError as error:
+        damaged.notice(f"{path} cannot be read ({error.strerror or error}); it is left out of training.")
+    return None

@@ -1,7 +1,9 @@
 """Tasks the user creates, and labels added to built-in tasks, kept in `<data_dir>/tasks.json`.
 
 The file holds {"tasks": [{"name", "title", "labels"}], "extra_labels": {builtin_task: [label, ...]}}. Every
-change rewrites it atomically. Renaming or removing a label also moves its folder of saved drawings, so a
+change rewrites it atomically. Reading checks it (`model.names` for every task and label name): a record that
+breaks a rule (a name such as "../../escaped", a duplicate, labels that are not a list) is refused with a
+one-line notice, the file set aside as tasks.json.corrupt and rewritten with the rest. Renaming or removing a label also moves its folder of saved drawings, so a
 task's drawings always match its labels. `model.tasks.all_tasks()` merges these with the built-in tasks.
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from model import paths, storage
+from model import damaged, names, paths, storage
 from model.samples import SampleStore, validate_label
 
 _TASK_NAME = re.compile(r"[^a-z0-9_-]+")
@@ -20,14 +22,77 @@ def tasks_file():
 
 
 def load_config() -> dict:
-    """Returns tasks.json's content, or an empty configuration (a damaged file is not fatal)."""
-    try:
-        config = storage.read_json(tasks_file(), default={}) or {}
-    except ValueError:
-        config = {}
-    config.setdefault("tasks", [])
-    config.setdefault("extra_labels", {})
-    return config
+    """Returns tasks.json's content, checked; an empty configuration when there is none or it is unusable."""
+    config = damaged.read_checked_json(tasks_file(), _checked_config, default=None)
+    return config if config is not None else {"tasks": [], "extra_labels": {}}
+
+
+def _checked_config(value) -> dict | damaged.Rebuilt:
+    """Keeps the records of tasks.json that pass every check; says what was refused."""
+    from model.tasks import BUILTIN_TASKS
+
+    damaged.expect_type(value, dict, "the file")
+    problems: list[str] = []
+    taken = {names.name_key(name) for name in BUILTIN_TASKS}
+    tasks = []
+    for record in _listed(value, "tasks", list, problems):
+        try:
+            tasks.append(_checked_record(record, taken, problems))
+        except (ValueError, TypeError) as error:
+            problems.append(f"refused {_record_name(record)}: {str(error).rstrip('.')}")
+    extra = {}
+    for task_name, labels in _listed(value, "extra_labels", dict, problems).items():
+        try:
+            if task_name not in BUILTIN_TASKS:
+                raise ValueError(f"{task_name!r:.60} is not a built-in task")
+            extra[task_name] = _checked_labels(labels, list(BUILTIN_TASKS[task_name].labels), problems)
+        except (ValueError, TypeError) as error:
+            problems.append(f"refused extra labels of {task_name!r:.60}: {str(error).rstrip('.')}")
+    config = {**value, "tasks": tasks, "extra_labels": extra}
+    return damaged.Rebuilt(config, "; ".join(problems)) if problems else config
+
+
+def _listed(value: dict, key: str, kind: type, problems: list[str]):
+    found = value.get(key, kind())
+    if isinstance(found, kind):
+        return found
+    problems.append(f"{key} must be {'a list' if kind is list else 'an object'}, not {found!r:.40}")
+    return kind()
+
+
+def _record_name(record) -> str:
+    return f"task {record.get('name')!r:.60}" if isinstance(record, dict) else f"{record!r:.40}"
+
+
+def _checked_record(record, taken: set[str], problems: list[str]) -> dict:
+    damaged.expect_type(record, dict, "a task")
+    name = names.check_name(record.get("name"), "task")
+    if name != record["name"]:
+        raise ValueError(f"its name must be written as {name!r}")
+    if names.name_key(name) in taken:
+        raise ValueError(f"a task named {name!r} exists already (names are compared ignoring case)")
+    title = damaged.expect_type(record.get("title", ""), str, "title")
+    labels = _checked_labels(record.get("labels"), [], problems)
+    if len(labels) < 2:
+        raise ValueError(f"a task needs at least two labels; it has {labels}")
+    taken.add(names.name_key(name))
+    return {**record, "name": name, "title": title, "labels": labels}
+
+
+def _checked_labels(labels, existing: list[str], problems: list[str]) -> list[str]:
+    """The labels that pass `validate_label` and repeat no earlier one; each refused label is named in `problems`."""
+    damaged.expect_type(labels, list, "labels")
+    kept = []
+    for label in labels:
+        try:
+            if validate_label(label) != label:
+                raise ValueError(f"it must be written {validate_label(label)!r}")
+            if names.find_duplicate(existing + kept + [label]) is not None:
+                raise ValueError("it appears twice (labels are compared ignoring case)")
+            kept.append(label)
+        except ValueError as error:
+            problems.append(f"refused label {label!r:.60}: {str(error).rstrip('.')}")
+    return kept
 
 
 def _save(config: dict) -> None:
@@ -58,11 +123,9 @@ def parse_labels(text: str) -> list[str]:
 def _check_labels(labels: list[str]) -> None:
     if len(labels) < 2:
         raise ValueError(f"A task needs at least two labels, separated by commas; received {labels}.")
-    seen = set()
-    for label in labels:
-        if label.lower() in seen:
-            raise ValueError(f"Label {label!r} appears twice; each label must be different.")
-        seen.add(label.lower())
+    duplicate = names.find_duplicate(labels)
+    if duplicate is not None:
+        raise ValueError(f"Label {duplicate!r} appears twice; each label must be different (ignoring case).")
 
 
 def task_name_for(title: str) -> str:
@@ -70,7 +133,7 @@ def task_name_for(title: str) -> str:
     name = _TASK_NAME.sub("-", title.strip().lower()).strip("-")
     if not name:
         raise ValueError(f"A task needs a name with letters or digits; received {title!r}.")
-    return name
+    return names.check_name(name, "task")
 
 
 def create_task(title: str, labels: list[str] | str):
@@ -88,7 +151,7 @@ def create_task(title: str, labels: list[str] | str):
     labels = parse_labels(labels) if isinstance(labels, str) else [validate_label(label) for label in labels]
     _check_labels(labels)
     name = task_name_for(title)
-    if name in all_tasks():
+    if any(names.same_name(name, existing) for existing in all_tasks()):
         raise ValueError(f"A task named {name!r} already exists; choose another name.")
     config = load_config()
     config["tasks"].append({"name": name, "title": title.strip(), "labels": labels})
@@ -121,7 +184,7 @@ def add_label(task_name: str, label: str):
     label = validate_label(label)
     config = load_config()
     labels, record = _labels_of(config, task_name)
-    if label.lower() in {existing.lower() for existing in labels}:
+    if any(names.same_name(label, existing) for existing in labels):
         raise ValueError(f"Task {task_name!r} already has a label {label!r}.")
     if record is not None:
         record["labels"].append(label)
@@ -141,7 +204,7 @@ def rename_label(task_name: str, old: str, new: str):
     owned = record["labels"] if record is not None else config["extra_labels"].get(task_name, [])
     if old not in owned:
         raise ValueError(f"Label {old!r} of task {task_name!r} is built in or unknown; only your own labels can be renamed.")
-    if new.lower() in {label.lower() for label in labels if label != old}:
+    if any(names.same_name(new, label) for label in labels if label != old):
         raise ValueError(f"Task {task_name!r} already has a label {new!r}.")
     SampleStore(task_name).rename_label(old, new)
     owned[owned.index(old)] = new
