@@ -140,6 +140,8 @@ class Rebuilt:
 def expect_type(value: Any, expected: type | tuple, what: str) -> Any:
     """Returns `value` if it is of the `expected` type (bool is not an int here), else raises FileCheckError."""
     wrong_bool = isinstance(value, bool) and expected in (int, float, (int, float))
+    if value is None and expected is not type(None):
+        raise FileCheckError(f"{what} is missing or null")
     if wrong_bool or not isinstance(value, expected):
         names = " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,)))
         raise FileCheckError(f"{what} must be {_article(names)}, not {type(value).__name__} {value!r:.40}")
