@@ -3,8 +3,8 @@
 The file holds {"tasks": [{"name", "title", "labels"}], "extra_labels": {builtin_task: [label, ...]}}. Every
 change rewrites it atomically. Reading checks it (`model.names` for every task and label name): a record that
 breaks a rule (a name such as "../../escaped", a duplicate, labels that are not a list) is refused with a
-one-line notice, the file set aside as tasks.json.corrupt and rewritten with the rest. Renaming or removing a label also moves its folder of saved drawings, so a
-task's drawings always match its labels. `model.tasks.all_tasks()` merges these with the built-in tasks.
+one-line notice, the file set aside as tasks.json.corrupt and rewritten with the rest. Renaming or removing a
+label also moves its folder of saved drawings, so a task's drawings always match its labels. `model.tasks.all_tasks()` merges these with the built-in tasks.
 """
 
 from __future__ import annotations
