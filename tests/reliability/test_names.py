@@ -17,10 +17,10 @@ from model.importers import import_folder
 from model.samples import SampleStore, validate_label
 from tests.reliability.helpers import files_under
 
+# Names the check before this suite let through ("..", "/", control characters and 41 characters it refused).
 UNSAFE_LABELS = {
-    "parent": "..", "inner dots": "a..b", "bidi override": "gnp\u202eevil", "zero width": "st\u200bar",
-    "bell": "star\x07", "newline": "sta\nr", "CON": "CON", "nul with suffix": "nul.txt", "com1": "com1",
-    "LPT9": "LPT9", "trailing dot": "star.", "41 characters": "x" * 41, "separator": "a/b", "backslash": "a\\b",
+    "inner dots": "a..b", "bidi override": "gnp\u202eevil", "zero width": "st\u200bar", "line separator": "a\u2028b",
+    "CON": "CON", "nul with suffix": "nul.txt", "com1": "com1", "LPT9": "LPT9", "trailing dot": "star.",
 }
 
 
