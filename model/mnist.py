@@ -23,6 +23,7 @@ import hashlib
 import inspect
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -117,25 +118,40 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None):
     """
     found = find_mnist(path) or _download()
     cache = _cache_path(found)
-    if not cache.is_file():
-        (x_train, y_train), (x_test, y_test) = _read_npz(found)
-        flagged, flagged_labels = add_flagged_ones(x_train, y_train)
-        fat, fat_labels = add_fat_pen_copies(x_train, y_train)
-        pen, pen_labels = add_pen_copies(x_train, y_train)
-        # The pen copies are drawings made on a canvas, not scans: rendered as the app renders drawings.
-        x_train = np.concatenate([_to_uint8(preprocess_images(images, drop_faint=True))
-                                  for images in (x_train, flagged, fat)] + [_to_uint8(preprocess_images(pen))])
-        y_train = np.concatenate([y_train, flagged_labels, fat_labels, pen_labels])
-        # Stored as uint8 (a quarter of the size); training quantises to uint8 anyway.
-        arrays = {"x_train": x_train, "y_train": y_train,
-                  "x_test": _to_uint8(preprocess_images(x_test)), "y_test": y_test}
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        atomic_write_bytes(cache, buffer.getvalue())
-        _remove_stale_caches(cache)
-    with np.load(cache) as data:
-        x_train, x_test = (data[key].astype(np.float32) / 255.0 for key in ("x_train", "x_test"))
-        return (x_train, data["y_train"]), (x_test, data["y_test"])
+    cached = _read_preprocessed(cache)
+    if cached is not None:
+        return cached
+    # No cache yet, or a damaged one (a killed write cannot leave one: it is written atomically): build it.
+    (x_train, y_train), (x_test, y_test) = _read_npz(found)
+    flagged, flagged_labels = add_flagged_ones(x_train, y_train)
+    fat, fat_labels = add_fat_pen_copies(x_train, y_train)
+    pen, pen_labels = add_pen_copies(x_train, y_train)
+    # The pen copies are drawings made on a canvas, not scans: rendered as the app renders drawings.
+    x_train = np.concatenate([_to_uint8(preprocess_images(images, drop_faint=True))
+                              for images in (x_train, flagged, fat)] + [_to_uint8(preprocess_images(pen))])
+    y_train = np.concatenate([y_train, flagged_labels, fat_labels, pen_labels])
+    # Stored as uint8 (a quarter of the size); training quantises to uint8 anyway.
+    arrays = {"x_train": x_train, "y_train": y_train,
+              "x_test": _to_uint8(preprocess_images(x_test)), "y_test": y_test}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write_bytes(cache, buffer.getvalue())
+    _remove_stale_caches(cache)
+    return _from_uint8(arrays)
+
+
+def _read_preprocessed(cache: Path):
+    """The preprocessed MNIST in `cache`, or None when there is none or it cannot be read (it is then rebuilt)."""
+    try:
+        with np.load(cache, allow_pickle=False) as data:
+            return _from_uint8({key: data[key] for key in ("x_train", "y_train", "x_test", "y_test")})
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def _from_uint8(arrays: dict):
+    x_train, x_test = (arrays[key].astype(np.float32) / 255.0 for key in ("x_train", "x_test"))
+    return (x_train, arrays["y_train"]), (x_test, arrays["y_test"])
 
 
 def _to_uint8(images: np.ndarray) -> np.ndarray:

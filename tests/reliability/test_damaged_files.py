@@ -190,3 +190,33 @@ def test_checkpoint_state_of_wrong_types_means_no_unfinished_training(state):
     (folder / "state.json").write_text(json.dumps(state))
     assert unfinished("shapes") is None
     assert len(notices_naming(folder / "state.json")) == 1
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 half a zip"], ids=["empty", "half a zip"])
+def test_a_damaged_drawings_cache_is_rebuilt(content):
+    from model.samples import SampleStore
+
+    store = SampleStore("shapes")
+    image = np.full((64, 64), 255, np.uint8)
+    cv2.circle(image, (32, 32), 20, 0, 4)
+    sample_id = store.add("circle", image)
+    store.cache_path.parent.mkdir(parents=True, exist_ok=True)
+    store.cache_path.write_bytes(content)
+    _, _, ids = store.load_arrays()
+    assert ids.tolist() == [sample_id]
+
+
+def test_a_damaged_preprocessed_mnist_cache_is_rebuilt(monkeypatch, tmp_path):
+    source = tmp_path / "mnist.npz"
+    digits = np.zeros((4, 28, 28), np.uint8)
+    digits[:, 8:20, 12:16] = 255
+    np.savez(source, x_train=digits, y_train=np.arange(4), x_test=digits[:2], y_test=np.arange(2))
+    cache = tmp_path / "cache" / "mnist-preprocessed-0.npz"
+    cache.parent.mkdir()
+    cache.write_bytes(b"PK\x03\x04 half a zip")
+    none = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
+    for name in ("add_flagged_ones", "add_fat_pen_copies", "add_pen_copies"):
+        monkeypatch.setattr(mnist, name, lambda images, labels: none)
+    monkeypatch.setattr(mnist, "_cache_path", lambda found: cache)
+    (x_train, y_train), (x_test, _) = mnist.load_mnist_preprocessed(source)
+    assert x_train.shape == (4, 28, 28) and x_test.shape == (2, 28, 28) and y_train.tolist() == [0, 1, 2, 3]
