@@ -37,7 +37,7 @@ def set_aside(path: str | os.PathLike, problem: str, replacement: Any = None) ->
             None writes nothing, so the file is simply missing from now on.
 
     Returns:
-        The notice: what was wrong, where the file went, and what happens now.
+        The notice: what was wrong, where the file went, and what happens now ("" if the file was gone already).
     """
     path = Path(path)
     kept = _free_corrupt_name(path)
@@ -45,7 +45,7 @@ def set_aside(path: str | os.PathLike, problem: str, replacement: Any = None) ->
         os.replace(path, kept)
         where = f"set aside as {kept.name}"
     except FileNotFoundError:
-        where = "already gone"
+        return ""  # another thread read the same file and set it aside first; it said so
     except OSError as error:
         where = f"left in place (cannot rename it: {error.strerror or error})"
     rebuilt = ""
