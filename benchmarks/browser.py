@@ -50,7 +50,7 @@ def stub_window(task):
         task_changed = Signal(object)
 
     class Saver(QObject):
-        samples_changed = Signal(str)
+        samples_changed = Signal(object)
 
         def save(self, label):
             return None

@@ -178,6 +178,12 @@ class DrawingCanvas(QWidget):
         self._overlay_rect = rect
         self.update()
 
+    def overlay_rect(self) -> QRectF | None:
+        """Returns where the overlay is shown (canvas coordinates), or None when no overlay is shown."""
+        if self._overlay is None:
+            return None
+        return self._overlay_rect or QRectF(self.rect())
+
     def can_undo(self) -> bool:
         return bool(self._undo)
 

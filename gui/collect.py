@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
@@ -18,17 +18,23 @@ from gui.jobs import BackgroundJob
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
 from gui.saving import SaveController
 from model import correct as corrections
+from model import disk
 from model import user_tasks
 from model.samples import SampleStore
-from model.tasks import get_task
 
 
 class Collector(QObject):
     """Owns the saving controller and the two docks, and wires them to each other and to the window."""
 
+    # From the thread that lists a task's drawings (model.sample_index): the listing is ready.
+    _samples_listed = Signal(str)
+
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window, self.session = window, window.session
+        self._samples_listed.connect(self._on_index_samples_listed, Qt.ConnectionType.QueuedConnection)
+        self.list_samples(self.session.task)
+        self.session.task_changed.connect(self.list_samples)
         self.saver = SaveController(window)
         self.dataset_dock = DatasetDock(self.session, self.saver, window)
         self.retrain_dock = RetrainDock(self.session, window)
@@ -47,6 +53,15 @@ class Collector(QObject):
         self.saver.correction_requested.connect(self._on_saver_correction_requested)
         self.saver.samples_changed.connect(self._on_saver_samples_changed)
         self.session.training_finished.connect(lambda *_: self.dataset_dock.refresh())
+        # Closing the window first waits for the drawings still being written (an event filter, so the window's
+        # own closeEvent stays as it is).
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close and not self.saver.finish_writes():
+            event.ignore()
+            return True
+        return super().eventFilter(watched, event)
 
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("Ta&sks")
@@ -70,6 +85,11 @@ class Collector(QObject):
             action.triggered.connect(lambda _=False, slot=slot: slot())
             menu.addAction(action)
         self.menu = menu
+
+    def list_samples(self, task) -> None:
+        """Lists the task's drawings in the background (50,000 take tenths of a second); the docks fill when done."""
+        store = SampleStore(task.name)
+        store.index.load_in_background(lambda: self._samples_listed.emit(task.name))
 
     # ----- tasks and labels -----------------------------------------------------------------------------
 
@@ -127,23 +147,26 @@ class Collector(QObject):
         store = SampleStore(task.name)
 
         def work():
-            total = ImportReport()
+            total = ImportReport(limit=limit)
             for path in paths:
-                report = import_path(path, store, labels=task.labels, limit=limit)
-                for label, count in report.added.items():
-                    total.added[label] = total.added.get(label, 0) + count
-                total.skipped += report.skipped
-                total.sample_ids += report.sample_ids
+                try:
+                    total.merge(import_path(path, store, labels=task.labels, limit=limit))
+                except OSError as error:  # found full before starting: what earlier paths added is still reported
+                    if not disk.is_disk_error(error):
+                        raise
+                    total.stopped = disk.describe(error)
+                if total.stopped:
+                    break
             return total
 
         return self._run(work, lambda report: self._after_import(task.name, report))
 
     def _after_import(self, task_name: str, report) -> None:
-        self.saver.samples_changed.emit(task_name)
+        self.saver.samples_changed.emit(SampleStore(task_name).change(everything=True))
         self.saver.toast.show_message(report.summary(), duration_ms=8000)
-        if report.skipped:
-            lines = "\n".join(f"{name}: {reason}" for name, reason in report.skipped[:30])
-            self._tell("Import", report.summary(), lines)
+        if report.skipped or report.left_out or report.stopped:
+            self._tell("Import", report.summary(), report.details(), icon=QMessageBox.Icon.Warning
+                       if report.stopped else QMessageBox.Icon.Information)
 
     def export_dialog(self, kind: str) -> None:
         task = self.session.task
@@ -214,13 +237,20 @@ class Collector(QObject):
             self.saver.toast.show_message(f"Saved as '{label}'; no quick fine-tune now (the model is busy "
                                           "or not trained yet).")
 
-    def _on_saver_samples_changed(self, task_name: str) -> None:
-        self.retrain_dock.refresh()
-        task = get_task(task_name) if task_name == self.session.task.name else None
-        every = corrections.auto_retrain_every()
-        if task is None or not every or self.session.is_training() or self.session.info is None:
+    def _on_index_samples_listed(self, task_name: str) -> None:
+        if task_name == self.session.task.name:
+            self.dataset_dock.refresh()
+            self.retrain_dock.show_new_drawings()
+
+    def _on_saver_samples_changed(self, change) -> None:
+        if change.task_name != self.session.task.name:
             return
-        if corrections.samples_since_retrain(task) >= every:
+        self.retrain_dock.show_new_drawings()
+        task = self.session.task
+        every = corrections.auto_retrain_every()
+        if not every or self.session.is_training() or self.session.info is None:
+            return
+        if corrections.samples_since_retrain(task, self.session.info) >= every:
             self.retrain_dock.start_retrain()
             self.saver.toast.show_message(f"{every} new drawings: retraining in the background.")
 

@@ -7,7 +7,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from gui.workers import describe_error
+from gui.workers import describe_error, error_kind
 
 
 class _Runner(QObject):
@@ -23,7 +23,8 @@ class _Runner(QObject):
         try:
             result = self._work()
         except Exception as error:
-            traceback.print_exc()
+            if error_kind(error) == "error":  # a full or read-only disk is said in full by its message
+                traceback.print_exc()
             self.failed.emit(describe_error(error))
             return
         self.finished.emit(result)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QMessageBox
 
 from gui.toast import Toast
+from gui.workers import describe_error
+from model.sample_writer import stores_with_failed_writes
 from model.samples import SampleStore
 
 MAX_KEYED_LABELS = 10
@@ -44,15 +47,23 @@ class SaveController(QObject):
     Args:
         window: the `MainWindow` (its canvas, session, toolbar undo action and prediction signal are used).
 
+    A save costs the GUI thread only the snapshot (the cropped image and the strokes' record): the store indexes
+    the sample at once and its writer thread writes the files. A write that fails is reported in a toast with a
+    Retry button, and the drawing is kept in memory meanwhile; closing the window waits for queued writes.
+
     Signals:
-        samples_changed(task_name): a sample was saved, removed or moved.
+        samples_changed(change): samples were saved, removed or moved: a `model.sample_index.SamplesChange` with
+            the new counts; listeners update from it instead of listing the store.
         correction_requested(task_name, sample_id, label): a save asked for a quick fine-tune (Ctrl+key).
         sample_saved(task_name, sample_id, label).
+        write_failed(sample, message): the writer thread could not write a saved drawing (emitted from that thread;
+            connect with a queued connection).
     """
 
-    samples_changed = Signal(str)
+    samples_changed = Signal(object)
     correction_requested = Signal(str, str, str)
     sample_saved = Signal(str, str, str)
+    write_failed = Signal(object, str)
 
     def __init__(self, window) -> None:
         super().__init__(window)
@@ -66,6 +77,7 @@ class SaveController(QObject):
         window.toolbar.undo_action.triggered.connect(self._on_undo_triggered)
         self.canvas.stroke_finished.connect(self._forget_last_save)
         self.session.task_changed.connect(self._on_session_task_changed)
+        self.write_failed.connect(self._on_store_write_failed, Qt.ConnectionType.QueuedConnection)
         for key in ("Return", "Enter"):
             shortcut = QShortcut(QKeySequence(key), window, context=Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(self.confirm_guess)
@@ -84,23 +96,26 @@ class SaveController(QObject):
             self.toast.show_message("Draw something first, then press a label's key to save it.")
             return None
         strokes = self.canvas.strokes()
+        store = self.store()
         try:
-            sample_id = self.store().add(label, self.canvas.to_array(), strokes,
-                                         recognized=self._guess == label)
+            sample = store.add_later(label, self.canvas.to_array(), strokes, recognized=self._guess == label,
+                                     on_failed=self.write_failed.emit)
         except (OSError, ValueError) as error:
-            self.toast.show_message(f"Not saved: {error}")
+            # The canvas is left as it is, so a save that the disk refused can simply be tried again.
+            kept = " The drawing stays on the canvas." if isinstance(error, OSError) else ""
+            self.toast.show_message(f"Not saved: {describe_error(error)}{kept}", duration_ms=10000)
             return None
         self.canvas.clear()
-        self._last_save, self._saved_strokes = (task.name, sample_id, label), strokes
-        count = len(self.store().samples(label))
+        self._last_save, self._saved_strokes = (task.name, sample.id, sample.label), strokes
+        change = store.change(added=[sample])
         extra = " and fine-tuning" if correct else ""
-        self.toast.show_message(f"Saved as '{label}' ({plural(count, label)}){extra} — Ctrl+Z to undo",
-                                "Undo", self.undo_last_save)
-        self.sample_saved.emit(task.name, sample_id, label)
-        self.samples_changed.emit(task.name)
+        self.toast.show_message(f"Saved as '{sample.label}' ({plural(change.counts[sample.label], sample.label)})"
+                                f"{extra} — Ctrl+Z to undo", "Undo", self.undo_last_save)
+        self.sample_saved.emit(task.name, sample.id, sample.label)
+        self.samples_changed.emit(change)
         if correct:
-            self.correction_requested.emit(task.name, sample_id, label)
-        return sample_id
+            self.correction_requested.emit(task.name, sample.id, sample.label)
+        return sample.id
 
     def confirm_guess(self) -> str | None:
         """Saves the drawing under the label the network guesses now (Enter)."""
@@ -115,15 +130,36 @@ class SaveController(QObject):
             return False
         task_name, sample_id, label = self._last_save
         self._last_save = None
-        try:
-            SampleStore(task_name).remove(sample_id)
-        except KeyError:
+        if not self._remove(task_name, sample_id):
             return False
         if self.canvas.is_empty():
             self.canvas.set_strokes(self._saved_strokes)
         self.toast.show_message(f"Removed the drawing saved as '{label}'.")
-        self.samples_changed.emit(task_name)
         return True
+
+    def finish_writes(self) -> bool:
+        """Waits for every queued drawing to be written (before the window closes).
+
+        Returns False when some could not be written and the person chose to keep the window open to retry.
+        """
+        self.store().wait_for_writes()
+        stores = stores_with_failed_writes()
+        if not stores:
+            return True
+        for store in stores:  # the disk may have room again by now
+            store.retry_failed()
+        self.store().wait_for_writes()
+        lost = sum(len(store.failed_writes()) for store in stores)
+        return lost == 0 or self.confirm_losing(lost)
+
+    def confirm_losing(self, count: int) -> bool:
+        """Asks whether to quit although `count` drawings could not be written; True to quit."""
+        answer = QMessageBox.warning(
+            self.window, "Drawings not saved",
+            f"{count} drawing{'s' if count != 1 else ''} could not be written to disk (is it full?). Quit anyway and "
+            "lose them, or stay and free some space first?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Discard
 
     def last_save(self) -> tuple[str, str, str] | None:
         """(task_name, sample_id, label) of a save that Ctrl+Z would undo now, or None."""
@@ -140,12 +176,26 @@ class SaveController(QObject):
             return
         task_name, sample_id, label = self._last_save
         self._last_save = None
+        if self._remove(task_name, sample_id):
+            self.toast.show_message(f"Undone: the drawing is no longer saved as '{label}'.")
+
+    def _remove(self, task_name: str, sample_id: str) -> bool:
+        store = SampleStore(task_name)
         try:
-            SampleStore(task_name).remove(sample_id)
+            removed = store.remove(sample_id)
         except KeyError:
-            return
-        self.toast.show_message(f"Undone: the drawing is no longer saved as '{label}'.")
-        self.samples_changed.emit(task_name)
+            return False
+        self.samples_changed.emit(store.change(removed=[removed]))
+        return True
+
+    def _on_store_write_failed(self, sample, message: str) -> None:
+        def retry():
+            for store in stores_with_failed_writes():
+                store.retry_failed()
+
+        self.toast.show_message(f"Could not write the drawing saved as '{sample.label}' ({message}). It is kept "
+                                "until it can be written: free some space, then Retry.", "Retry", retry,
+                                duration_ms=15000)
 
     def _forget_last_save(self) -> None:
         self._last_save = None

@@ -33,24 +33,32 @@ def keep_python_thread_state() -> None:
 
 
 def describe_error(error: BaseException) -> str:
-    """Returns a one-paragraph message for the user: the error's own text, or its type if it has none."""
-    text = str(error).strip()
+    """Returns a one-paragraph message for the user: one line for a full or read-only disk (`model.disk`), else the
+    error's own text, or its type if it has none."""
+    from model import disk
+
+    text = disk.describe(error) or str(error).strip()
     return text or f"{type(error).__name__} (no details; see the terminal)."
 
 
 def error_kind(error: BaseException) -> str:
-    """Classifies a worker error so the window can offer the right remedy."""
+    """Classifies a worker error so the window can offer the right remedy: "mnist_unavailable", "disk" (full,
+    read-only or forbidden: the message says it all, no traceback is printed) or "error"."""
+    from model import disk
     from model.mnist import MnistUnavailableError
 
     if isinstance(error, MnistUnavailableError):
         return "mnist_unavailable"
+    if disk.is_disk_error(error):
+        return "disk"
     return "error"
 
 
 class InferenceWorker(QObject):
     """Loads a task's model and runs live predictions; lives on its own QThread.
 
-    Loading the first model is the first TensorFlow import (about 5 s), so it happens here, not in the window.
+    Models run by LiteRT (`model.inference.open_predictor`), so loading one imports no TensorFlow; where it
+    must (no LiteRT, a model that will not convert, Grad-CAM), that happens here, not in the window.
 
     Predictions follow the restart pattern of Qt's mandelbrot example: `submit()` only stores the newest
     request, and the worker always runs the newest one, so requests made while a prediction runs replace
@@ -118,9 +126,8 @@ class InferenceWorker(QObject):
         from model import inference, model_store
 
         try:
-            keras_model, info = model_store.load_model(task_name)
-            predictor = inference.Predictor(keras_model, list(info.labels))
-            # The first call traces the compiled function; do it now rather than on the user's first stroke.
+            predictor, info = inference.open_predictor(task_name)
+            # The first call allocates (or traces) the network; do it now rather than on the user's first stroke.
             predictor.run(np.zeros((28, 28), np.float32))
         except model_store.ModelNotFoundError:
             self._predictor = None
@@ -181,7 +188,7 @@ class TrainingWorker(QObject):
         progress(object): a `model.training.TrainingProgress`, per batch and epoch.
         epoch_ended(object): whatever the job passes to `epoch_end` after each epoch.
         finished(object): the job's result (also after a cancel: the job keeps the last good model).
-        failed(str kind, str message): the job raised; kind is "mnist_unavailable" or "error".
+        failed(str kind, str message): the job raised; kind is "mnist_unavailable", "disk" or "error".
     """
 
     progress = Signal(object)

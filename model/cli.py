@@ -1,8 +1,8 @@
 """The headless commands: `python main.py train ...` and `python main.py predict ...`.
 
 Progress and errors go to stderr, results to stdout (one JSON object per line for predict), so the
-output can be piped. Exit codes: 0 all well, 1 something failed (each failure named on stderr),
-2 bad arguments, 130 interrupted.
+output can be piped. Exit codes: 0 all well, 1 something failed (each failure named on stderr; a full or
+read-only disk in one line, found before training starts where possible), 2 bad arguments, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -47,6 +47,22 @@ def _run(args) -> int:
     except KeyboardInterrupt:
         _error("Interrupted. Continue later with --resume (the last finished epoch is kept).")
         return 130
+    except OSError as error:
+        return _disk_failure(error, task, args)
+
+
+def _disk_failure(error: OSError, task, args) -> int:
+    """Says a full, read-only or forbidden disk in one line (exit 1); any other OSError is raised again."""
+    from model import disk
+    from model.checkpoints import has_checkpoint
+
+    message = disk.describe(error)
+    if message is None:
+        raise error
+    if args.command == "train" and has_checkpoint(task.name):
+        message += " The last finished epoch is kept: continue with --resume once there is room."
+    _error(message)
+    return 1
 
 
 def _tidy(tidy_data_folder) -> str:

@@ -106,11 +106,16 @@ def _probabilities(keras_model, image28) -> np.ndarray:
     return np.asarray(keras_model(image28[np.newaxis, ..., np.newaxis], training=False))[0].astype(np.float32)
 
 
-def samples_since_retrain(task) -> int:
-    """Returns how many of the task's samples were saved after its model was last retrained (all, if never)."""
-    info = model_store.load_info(task.name)
+def samples_since_retrain(task, info=...) -> int:
+    """Returns how many of the task's samples were saved after its model was last retrained (all, if never).
+
+    Counted in the store's in-memory index; `info` is the task's `ModelInfo` when the caller has it (None: no
+    model), else it is read from disk.
+    """
+    if info is ...:
+        info = model_store.load_info(task.name)
     last = str((info.metrics or {}).get("last_sample_id", "")) if info else ""
-    return sum(1 for sample in SampleStore(task.name).samples() if sample.label in task.labels and sample.id > last)
+    return SampleStore(task.name).index.count_after(last, task.labels)
 
 
 def auto_retrain_every() -> int:

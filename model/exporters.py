@@ -6,7 +6,8 @@
   `label_names` and `ids`.
 - `export_model`: `model.keras`, `model.tflite`, `labels.json` and a README stating the exact preprocessing.
 
-Every file is written atomically (`model.storage`).
+Every file is written atomically (`model.storage`). A full, read-only or forbidden destination is found before
+anything is written and raises `model.disk.DiskError` (one line naming the folder); so does one that fills up halfway.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model import model_store, storage
+from model import disk, model_store, storage
 from model.preprocessing import BOX_SIZE, IMAGE_SIZE, TARGET_STROKE_WIDTH
 
 PREPROCESSING_TEXT = f"""## Preprocessing (the exact steps; `model/preprocessing.py: preprocess` in ConvCanvas)
@@ -50,9 +51,10 @@ def export_folder(store, dest, labels=None) -> Path:
     """
     dest = Path(dest)
     labels = list(labels) if labels is not None else store.labels()
-    for sample in store.samples():
-        if sample.label not in labels:
-            continue
+    store.wait_for_writes()
+    chosen = [sample for sample in store.samples() if sample.label in labels]
+    disk.ensure_writable(dest, disk.samples_bytes(len(chosen)) + disk.MB)
+    for sample in chosen:
         for source in (sample.path, sample.strokes_path):
             if source.exists():
                 with storage.atomic_path(dest / sample.label / source.name) as temporary:
@@ -70,6 +72,8 @@ def export_npz(store, path, labels=None) -> Path:
         The path written.
     """
     labels = list(labels) if labels is not None else store.labels()
+    # As the network sees them, uncompressed: an upper bound of the compressed file.
+    disk.ensure_writable(Path(path).absolute().parent, sum(store.counts().values()) * 28 * 28 * 4 + disk.MB)
     x, y, ids = store.load_arrays(labels)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, x=x, y=y, label_names=np.asarray(labels, dtype=str), ids=ids)
@@ -92,6 +96,8 @@ def export_model(task_name: str, dest, *, tflite: bool = True) -> dict[str, Path
     """
     dest = Path(dest)
     keras_model, info = model_store.load_model(task_name)
+    # The .keras copy and the .tflite conversion are each about the size of the model.
+    disk.ensure_writable(dest, 2 * model_store.task_model_path(task_name).stat().st_size + disk.MB)
     written = {}
     with storage.atomic_path(dest / "model.keras") as temporary:
         shutil.copyfile(model_store.task_model_path(task_name), temporary)

@@ -7,70 +7,64 @@
 - an `.npz` with images and labels (as `model.exporters.export_npz` writes, or Keras' MNIST layout).
 
 Every image is saved as a sample (`SampleStore.add`), so it reaches training through the same `preprocess` as
-canvas drawings. A corrupt or unreadable file, line or image is skipped and reported by name; nothing else is lost.
+canvas drawings. A corrupt or unreadable file, line or image (NaN or absurd coordinates, a label index out of range,
+a fractional label...) is skipped and reported by name and reason (`model.import_checks`); the rest is imported. In
+a folder, files outside label folders, nested folders and links leading out of the folder are skipped too. Records
+over the per-label `limit` are counted, and a full disk stops the import with what was saved so far kept.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from model import disk
+from model import import_checks as checks
+from model.import_report import ImportReport
 from model.preprocessing import load_image
 from model.samples import SAVED_IMAGE_SIZE, SampleStore, quickdraw_to_strokes, validate_label
 from model.strokes import drawing_bounds, render_strokes
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 _QUICKDRAW_PREFIX = "full_numpy_bitmap_"
-
-
-@dataclass
-class ImportReport:
-    """What an import did.
-
-    Attributes:
-        added: {label: number of samples added}.
-        skipped: (name, reason) for every file, line or image left out.
-        sample_ids: ids of the samples added, in order.
-    """
-
-    added: dict[str, int] = field(default_factory=dict)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    sample_ids: list[str] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(self.added.values())
-
-    def summary(self) -> str:
-        """Returns one line for the user: what was added and how many items were skipped."""
-        added = ", ".join(f"{count} {label}" for label, count in self.added.items()) or "nothing"
-        text = f"Imported {added}."
-        if self.skipped:
-            names = ", ".join(name for name, _ in self.skipped[:5])
-            more = f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
-            text += f" Skipped {len(self.skipped)}: {names}{more}."
-        return text
+# What ConvCanvas writes beside the label folders of an export: not drawings, so not reported as skipped.
+_EXPORT_COMPANIONS = ("strokes.ndjson", "labels.json", "README.md")
 
 
 class _Importer:
     def __init__(self, store: SampleStore, labels, limit):
         self.store, self.labels, self.limit = store, list(labels) if labels is not None else None, limit
-        self.report = ImportReport()
+        self.report = ImportReport(limit=limit)
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.report.stopped)
 
     def accepts(self, label: str, name: str) -> bool:
+        """True if a record of `label` is to be imported: a label of the task, under the limit (else counted)."""
         if self.labels is not None and label not in self.labels:
-            self.report.skipped.append((name, f"label {label!r} is not one of {', '.join(self.labels)}"))
+            self.report.skip(name, checks.OTHER_LABEL, f"label {label!r} is not one of {', '.join(self.labels)}")
             return False
-        return self.limit is None or self.report.added.get(label, 0) < self.limit
+        if self.stopped:
+            return False
+        if self.limit is not None and self.report.added.get(label, 0) >= self.limit:
+            self.report.left_out[label] = self.report.left_out.get(label, 0) + 1
+            return False
+        return True
 
     def add(self, label: str, image: np.ndarray, name: str, strokes=None, **extra) -> None:
         try:
             sample_id = self.store.add(label, image, strokes, **extra)
         except ValueError as error:
-            self.report.skipped.append((name, str(error)))
+            self.report.skip(name, checks.EMPTY if "empty" in str(error) else checks.BAD_LABEL, str(error))
+            return
+        except OSError as error:
+            if not disk.is_disk_error(error):
+                raise
+            # A full or read-only disk: what was saved stays saved; the rest waits for room.
+            self.report.stopped = disk.describe(error, self.store.root)
             return
         self.report.added[label] = self.report.added.get(label, 0) + 1
         self.report.sample_ids.append(sample_id)
@@ -87,37 +81,93 @@ def import_path(path, store: SampleStore, labels=None, limit: int | None = None)
 
     Raises:
         ValueError: `path` is none of these.
+        model.disk.DiskError: the task's drawings folder cannot take them (full, read-only, not writable).
     """
     path = Path(path)
     if path.is_dir():
-        return import_folder(path, store, labels, limit)
-    suffix = path.suffix.lower()
-    readers = {".ndjson": import_ndjson, ".npy": import_npy, ".npz": import_npz}
-    if suffix not in readers:
-        raise ValueError(f"{path}: cannot import a {suffix or 'file without extension'}; expected a folder of "
-                         "label folders, a Quick, Draw! .ndjson or .npy file, or an .npz of images and labels.")
-    return readers[suffix](path, store, labels, limit)
+        reader = import_folder
+    else:
+        suffix = path.suffix.lower()
+        readers = {".ndjson": import_ndjson, ".npy": import_npy, ".npz": import_npz}
+        if suffix not in readers:
+            raise ValueError(f"{path}: cannot import a {suffix or 'file without extension'}; expected a folder of "
+                             "label folders, a Quick, Draw! .ndjson or .npy file, or an .npz of images and labels.")
+        reader = readers[suffix]
+    disk.ensure_writable(store.root, disk.samples_bytes(_expected_records(path, labels, limit)))
+    return reader(path, store, labels, limit)
+
+
+def _expected_records(path: Path, labels, limit) -> int:
+    """Returns about how many samples importing `path` would add (for the free-space check; an overestimate)."""
+    if path.is_dir():
+        count = sum(1 for _ in path.glob("*/*"))
+    else:
+        # An .npy or .npz holds 28x28 bytes or more per image; an ndjson line is 500 bytes or more.
+        count = path.stat().st_size // (784 if path.suffix.lower() in (".npy", ".npz") else 500)
+    if limit is not None:
+        count = min(count, limit * len(labels)) if labels is not None else count
+    return int(count)
 
 
 def import_folder(folder, store: SampleStore, labels=None, limit: int | None = None) -> ImportReport:
-    """Imports `folder/<label>/<image>` files; the subfolder's name is the label."""
+    """Imports `folder/<label>/<image>` files; the subfolder's name is the label.
+
+    Anything else is skipped and named: files beside the label folders, folders inside them, files that are not
+    images, and links that lead out of `folder` (which are never followed).
+    """
     importer = _Importer(store, labels, limit)
-    for label_dir in sorted(p for p in Path(folder).iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if not _valid_label(label_dir.name, label_dir.name, importer) or not importer.accepts(label_dir.name, label_dir.name):
+    root = Path(folder)
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith(".") or importer.stopped:
             continue
-        for file in sorted(p for p in label_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
-            if not importer.accepts(label_dir.name, file.name):
-                break
-            try:
-                image = load_image(file)
-            except (OSError, ValueError) as error:
-                importer.report.skipped.append((f"{label_dir.name}/{file.name}", str(error)))
-                continue
-            strokes = _sidecar_strokes(file)
-            # A sample exported by ConvCanvas (square, with its strokes) is kept exactly as it was saved.
-            as_saved = strokes is not None and image.ndim == 2 and image.shape == (SAVED_IMAGE_SIZE, SAVED_IMAGE_SIZE)
-            importer.add(label_dir.name, image, f"{label_dir.name}/{file.name}", strokes, crop=not as_saved)
+        if not checks.is_inside(entry, root):
+            importer.report.skip(entry.name, checks.OUTSIDE_LINK, "a link that leads out of the folder; not followed")
+        elif entry.is_dir():
+            _import_label_folder(importer, entry, root)
+        elif entry.name not in _EXPORT_COMPANIONS:
+            importer.report.skip(entry.name, checks.LOOSE_FILE,
+                                 "a file outside any label folder; put it in a folder named by its label")
     return importer.report
+
+
+def _import_label_folder(importer: _Importer, label_dir: Path, root: Path) -> None:
+    label = label_dir.name
+    if not _valid_label(label, label, importer) or not importer.accepts(label, label):
+        return
+    files = [file for file in sorted(label_dir.iterdir()) if _is_image_file(importer, file, root)]
+    for index, file in enumerate(files):
+        if importer.stopped:
+            return
+        if not importer.accepts(label, file.name):
+            importer.report.left_out[label] = importer.report.left_out.get(label, 0) + len(files) - index - 1
+            return
+        name = f"{label}/{file.name}"
+        try:
+            image = load_image(file)
+        except (OSError, ValueError) as error:
+            importer.report.skip(name, checks.UNREADABLE, str(error))
+            continue
+        strokes = _sidecar_strokes(file)
+        # A sample exported by ConvCanvas (square, with its strokes) is kept exactly as it was saved.
+        as_saved = strokes is not None and image.ndim == 2 and image.shape == (SAVED_IMAGE_SIZE, SAVED_IMAGE_SIZE)
+        importer.add(label, image, name, strokes, crop=not as_saved)
+
+
+def _is_image_file(importer: _Importer, file: Path, root: Path) -> bool:
+    """True for an image to import; other entries of a label folder are reported (hidden ones and sidecars not)."""
+    name = f"{file.parent.name}/{file.name}"
+    if file.name.startswith("."):
+        return False
+    if not checks.is_inside(file, root):
+        importer.report.skip(name, checks.OUTSIDE_LINK, "a link that leads out of the folder; not followed")
+    elif file.is_dir():
+        importer.report.skip(name, checks.NESTED_FOLDER, "a folder inside a label folder; only one level is read")
+    elif file.suffix.lower() in IMAGE_SUFFIXES:
+        return True
+    elif not (file.suffix.lower() == ".json" and any(file.with_suffix(s).exists() for s in IMAGE_SUFFIXES)):
+        importer.report.skip(name, checks.NOT_AN_IMAGE,
+                             f"not an image; expected one of {', '.join(IMAGE_SUFFIXES)}")
+    return False
 
 
 def import_ndjson(path, store: SampleStore, labels=None, limit: int | None = None) -> ImportReport:
@@ -128,19 +178,26 @@ def import_ndjson(path, store: SampleStore, labels=None, limit: int | None = Non
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
+            if importer.stopped:
+                break
             name = f"{path.name} line {number}"
             try:
                 record = json.loads(line)
                 label = str(record["word"])
-                strokes = quickdraw_to_strokes(record["drawing"], record.get("pen_widths"))
-            except (ValueError, KeyError, TypeError) as error:
-                importer.report.skipped.append((name, f"not a Quick, Draw! record ({error})"))
+                with np.errstate(over="ignore", invalid="ignore"):  # huge numbers are refused just below
+                    strokes = quickdraw_to_strokes(record["drawing"], record.get("pen_widths"))
+            except (ValueError, KeyError, TypeError, OverflowError) as error:
+                importer.report.skip(name, checks.NOT_A_RECORD, f"not a Quick, Draw! record ({error})")
+                continue
+            problem = checks.coordinates_problem(strokes)
+            if problem is not None:
+                importer.report.skip(name, checks.BAD_COORDINATES, problem)
                 continue
             if not _valid_label(label, name, importer) or not importer.accepts(label, name):
                 continue
             image = render_drawing(strokes)
             if image is None:
-                importer.report.skipped.append((name, "the drawing has no points"))
+                importer.report.skip(name, checks.EMPTY, "the drawing has no points")
                 continue
             importer.add(label, image, name, _shifted(strokes), recognized=bool(record.get("recognized", False)))
     return importer.report
@@ -154,10 +211,10 @@ def import_npy(path, store: SampleStore, labels=None, limit: int | None = None) 
     try:
         images = _as_images(np.load(path, allow_pickle=False))
     except (OSError, ValueError) as error:
-        importer.report.skipped.append((path.name, f"not a .npy of 28x28 images ({error})"))
+        importer.report.skip(path.name, checks.UNREADABLE, f"not a .npy of 28x28 images ({error})")
         return importer.report
     if _valid_label(label, path.name, importer):
-        _add_arrays(importer, images, [label] * len(images), path.name)
+        _add_arrays(importer, images, [(label, None)] * len(images), path.name)
     return importer.report
 
 
@@ -171,13 +228,12 @@ def import_npz(path, store: SampleStore, labels=None, limit: int | None = None) 
             images = _as_images(data[_first_key(data, ("x", "images", "x_train"))])
             targets = np.asarray(data[_first_key(data, ("y", "labels", "y_train"))])
             names = [str(n) for n in data["label_names"]] if "label_names" in data else None
+        if len(targets) != len(images):
+            raise ValueError(f"{len(images)} images but {len(targets)} labels")
+        words = checks.record_labels(targets, names)
     except (OSError, ValueError, KeyError) as error:
-        importer.report.skipped.append((path.name, f"not an .npz of images and labels ({error})"))
+        importer.report.skip(path.name, checks.UNREADABLE, f"not an .npz of images and labels ({error})")
         return importer.report
-    if len(targets) != len(images):
-        importer.report.skipped.append((path.name, f"{len(images)} images but {len(targets)} labels"))
-        return importer.report
-    words = [names[int(t)] if names is not None else str(t) for t in targets]
     _add_arrays(importer, images, words, path.name)
     return importer.report
 
@@ -201,16 +257,22 @@ def _shifted(strokes):
     return strokes
 
 
-def _add_arrays(importer: _Importer, images: np.ndarray, words: list[str], source: str) -> None:
-    for index, (image, label) in enumerate(zip(images, words)):
+def _add_arrays(importer: _Importer, images: np.ndarray, words: list[tuple], source: str) -> None:
+    """Adds each image under its (label, problem): a record with a problem is skipped with it as the reason."""
+    for index, (image, (label, problem)) in enumerate(zip(images, words)):
+        if importer.stopped:
+            break
         name = f"{source} #{index}"
+        if problem is not None:
+            importer.report.skip(name, checks.BAD_LABEL, problem)
+            continue
         if not _valid_label(label, name, importer) or not importer.accepts(label, name):
             continue
         if not np.isfinite(image).all():
-            importer.report.skipped.append((name, "the image holds NaN or infinite values"))
+            importer.report.skip(name, checks.BAD_PIXELS, "the image holds NaN or infinite values")
             continue
         # Bitmaps are white ink on black and already framed: saved as they are, dark on light like every sample.
-        gray = np.clip(image.astype(np.float32) / (255.0 if image.max() > 1.0 else 1.0), 0, 1)
+        gray = np.clip(image.astype(np.float64) / (255.0 if image.max() > 1.0 else 1.0), 0, 1).astype(np.float32)
         importer.add(label, ((1.0 - gray) * 255 + 0.5).astype(np.uint8), name, crop=False)
 
 
@@ -236,7 +298,7 @@ def _valid_label(label: str, name: str, importer: _Importer) -> bool:
     try:
         validate_label(label)
     except ValueError as error:
-        importer.report.skipped.append((name, str(error)))
+        importer.report.skip(name, checks.BAD_LABEL, str(error))
         return False
     return True
 
@@ -248,7 +310,9 @@ def _sidecar_strokes(image_path: Path):
         return None
     try:
         record = json.loads(sidecar.read_text(encoding="utf-8"))
-        return quickdraw_to_strokes(record.get("drawing", []), record.get("pen_widths"))
-    except (OSError, ValueError, TypeError):
+        with np.errstate(over="ignore", invalid="ignore"):
+            strokes = quickdraw_to_strokes(record.get("drawing", []), record.get("pen_widths"))
+    except (OSError, ValueError, TypeError, AttributeError, OverflowError):
         return None
+    return strokes if checks.coordinates_problem(strokes) is None else None
 

@@ -1,18 +1,27 @@
-"""Live inference: one compiled function returns every layer's output and the probabilities.
+"""Live inference: one call returns every layer's output and the probabilities.
 
-`model.predict` costs ~80 ms per image on 2 cores, `model(x)` ~8 ms; a `tf.function` traced once
-for a fixed input shape ~1.4 ms. `Predictor.run` calls such a function, built per ensemble member,
-that returns the chosen member's layer outputs and the whole model's (averaged) probabilities in
-one go, so the activation docks cost nothing beyond the prediction itself.
+`model.predict` is the slowest way to run one image; a `tf.function` traced once for a fixed input shape
+is fast, and the same network converted to a LiteRT flatbuffer that returns every layer's output faster
+still (`model.litert_runtime`; figures in docs/experiments.md and the README). `Predictor.run` makes one
+such call, returning the chosen ensemble member's layer outputs and the whole model's (averaged)
+probabilities, so the activation docks cost nothing beyond the prediction itself. The window opens its
+predictor with `open_predictor` (LiteRT, no TensorFlow import); training's snapshots use the tf.function
+path over the Keras model.
 
 TensorFlow is imported inside methods; build and use a `Predictor` from one worker thread at a time.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
+
+LOG = logging.getLogger(__name__)
+# Set to "tensorflow" to run the live path as before LiteRT (benchmarks compare the two this way).
+RUNTIME_VARIABLE = "CONVCANVAS_LIVE_RUNTIME"
 
 LAYER_KINDS = ("input", "conv", "pool", "dense", "dropout", "flatten", "batchnorm", "activation", "output")
 _CLASS_KINDS = {
@@ -94,29 +103,53 @@ def is_sure(probabilities) -> bool:
 class Predictor:
     """Runs a trained classifier (a single CNN or an ensemble) on 28x28 images.
 
+    Two runtimes give the same answers (within 1e-5): a `model.litert_runtime.LiveModel` (LiteRT, no
+    TensorFlow; the window's, see `open_predictor`) or a tf.function over the Keras model (training's
+    snapshots, and the fallback). `predict` and `model` always use Keras, imported on first use.
+
     Args:
         keras_model: a model from `model.architecture.build_model`, or an ensemble whose members
             are nested models named member1, member2, ... averaged by a layer named "ensemble".
+            May be None with `live`: it is then loaded from `model_path` when first needed.
         labels: class names in the order of the model's outputs.
+        live: a `LiveModel` of the same model, to run `run` with.
+        model_path: the `.keras` file the model was loaded from.
     """
 
-    def __init__(self, keras_model, labels):
-        self.model = keras_model
+    def __init__(self, keras_model, labels, *, live=None, model_path=None):
+        self._keras = keras_model
+        self._live = live
+        self.model_path = model_path
         self.labels = tuple(str(label) for label in labels)
-        outputs = int(keras_model.output_shape[-1])
+        outputs = live.num_outputs if live is not None else int(keras_model.output_shape[-1])
         if outputs != len(self.labels):
             raise ValueError(
                 f"The model has {outputs} outputs but {len(self.labels)} labels were given ({', '.join(self.labels)})."
             )
-        self._members = member_models(keras_model)
+        self._members = member_models(keras_model) if keras_model is not None else None
         self._run_functions: dict[int, object] = {}
         self._layer_specs: dict[int, list[tuple[str, str, dict]]] = {}
         self._predict_function = None
 
     @property
+    def runtime(self) -> str:
+        """"litert" when `run` uses LiteRT, else "tensorflow"."""
+        return "litert" if self._live is not None else "tensorflow"
+
+    @property
+    def model(self):
+        """The Keras model (for Grad-CAM and `predict`); loading it imports TensorFlow the first time."""
+        if self._keras is None:
+            import keras
+
+            self._keras = keras.models.load_model(self.model_path, compile=False)
+            self._members = member_models(self._keras)
+        return self._keras
+
+    @property
     def members(self) -> int:
         """How many networks the model averages (1 for a single CNN)."""
-        return len(self._members)
+        return self._live.members if self._live is not None else len(self._members)
 
     def run(self, image28: np.ndarray, member: int = 0) -> Prediction:
         """Returns the probabilities and every layer's output of `member` for one image.
@@ -131,11 +164,15 @@ class Predictor:
         if not 0 <= member < self.members:
             raise ValueError(f"member must be in 0..{self.members - 1}; received {member}.")
         batch = _as_batch(image28)[:1]
-        function = self._run_function(member)
-        outputs = [np.asarray(value)[0] for value in function(batch)]
-        probabilities, layer_values = outputs[-1], outputs[:-1]
+        if self._live is not None:
+            layer_values, probabilities = self._live.run(batch, member)
+            specs = self._live.layer_specs(member)
+        else:
+            outputs = [np.asarray(value)[0] for value in self._run_function(member)(batch)]
+            probabilities, layer_values = outputs[-1], outputs[:-1]
+            specs = self._layer_specs[member]
         layers = [LayerOutput("input", "input", batch[0], {"output_shape": (28, 28, 1)})]
-        for (name, kind, config), values in zip(self._layer_specs[member], layer_values):
+        for (name, kind, config), values in zip(specs, layer_values):
             layers.append(LayerOutput(name, kind, values, config))
         return Prediction(probabilities.astype(np.float32), layers, member, self)
 
@@ -144,8 +181,9 @@ class Predictor:
         import tensorflow as tf
 
         if self._predict_function is None:
+            keras_model = self.model
             self._predict_function = tf.function(
-                lambda x: self.model(x, training=False),
+                lambda x: keras_model(x, training=False),
                 input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)],
                 reduce_retracing=True,
             )
@@ -162,17 +200,16 @@ class Predictor:
         Raises:
             ValueError: the layer does not exist or has no kernel.
         """
-        model = self._members[member]
-        try:
-            layer = model.get_layer(name)
-        except ValueError:
-            names = ", ".join(layer.name for layer in model.layers)
-            raise ValueError(f"No layer named {name!r}; this model has: {names}.") from None
+        if self._live is not None:
+            self._check_live_layer(name, member)
+            try:
+                return self._live.weights(member, name, "kernel", "bias")
+            except KeyError:
+                raise ValueError(f"Layer {name!r} has no weights.") from None
+        layer = self._keras_layer(name, member)
         if not hasattr(layer, "kernel"):
             raise ValueError(f"Layer {name!r} ({type(layer).__name__}) has no weights.")
-        kernel = np.asarray(layer.kernel)
-        bias = np.asarray(layer.bias) if getattr(layer, "bias", None) is not None else np.zeros(kernel.shape[-1])
-        return kernel.astype(np.float32), bias.astype(np.float32)
+        return kernel_and_bias(layer)
 
     def batch_norm_affine(self, name: str, member: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Returns (scale, offset) with which a BatchNormalization layer maps x to x * scale + offset at inference.
@@ -180,14 +217,29 @@ class Predictor:
         Raises:
             ValueError: the layer does not exist or is not a batch normalisation.
         """
-        layer = self._members[member].get_layer(name)
+        if self._live is not None:
+            self._check_live_layer(name, member)
+            try:
+                return self._live.weights(member, name, "scale", "offset")
+            except KeyError:
+                raise ValueError(f"Layer {name!r} is not a batch normalisation.") from None
+        layer = self._keras_layer(name, member)
         if not hasattr(layer, "moving_variance"):
             raise ValueError(f"Layer {name!r} ({type(layer).__name__}) is not a batch normalisation.")
-        variance, mean = np.asarray(layer.moving_variance), np.asarray(layer.moving_mean)
-        gamma = np.asarray(layer.gamma) if layer.gamma is not None else np.ones_like(variance)
-        beta = np.asarray(layer.beta) if layer.beta is not None else np.zeros_like(variance)
-        scale = gamma / np.sqrt(variance + layer.epsilon)
-        return scale.astype(np.float32), (beta - mean * scale).astype(np.float32)
+        return batch_norm_affine(layer)
+
+    def _check_live_layer(self, name: str, member: int) -> None:
+        names = [spec[0] for spec in self._live.layer_specs(member)]
+        if name not in names:
+            raise ValueError(f"No layer named {name!r}; this model has: {', '.join(['input'] + names)}.")
+
+    def _keras_layer(self, name: str, member: int):
+        model = self._members[member]
+        try:
+            return model.get_layer(name)
+        except ValueError:
+            names = ", ".join(layer.name for layer in model.layers)
+            raise ValueError(f"No layer named {name!r}; this model has: {names}.") from None
 
     def _run_function(self, member: int):
         if member not in self._run_functions:
@@ -199,8 +251,8 @@ class Predictor:
         import tensorflow as tf
 
         network = self._members[member]
-        inner = [layer for layer in network.layers if _kind(layer, network) != "input"]
-        self._layer_specs[member] = [(layer.name, _kind(layer, network), layer_config(layer)) for layer in inner]
+        inner = network_layers(network)
+        self._layer_specs[member] = [spec_of(layer, network) for layer in inner]
         features = keras.Model(network.input, [layer.output for layer in inner])
         others = [model for index, model in enumerate(self._members) if index != member]
 
@@ -219,6 +271,32 @@ def member_models(keras_model) -> list:
     return sorted(members, key=lambda layer: int(layer.name[len("member"):] or 0)) or [keras_model]
 
 
+def network_layers(network) -> list:
+    """Returns a network's layers after its input, in order: those whose outputs a `Prediction` carries."""
+    return [layer for layer in network.layers if _kind(layer, network) != "input"]
+
+
+def spec_of(layer, network) -> tuple[str, str, dict]:
+    """Returns (name, kind, config) of a layer, as a `LayerOutput` names it."""
+    return layer.name, _kind(layer, network), layer_config(layer)
+
+
+def kernel_and_bias(layer) -> tuple[np.ndarray, np.ndarray]:
+    """Returns a weighted layer's kernel and bias (zeros for a layer without one) as float32 arrays."""
+    kernel = np.asarray(layer.kernel)
+    bias = np.asarray(layer.bias) if getattr(layer, "bias", None) is not None else np.zeros(kernel.shape[-1])
+    return kernel.astype(np.float32), bias.astype(np.float32)
+
+
+def batch_norm_affine(layer) -> tuple[np.ndarray, np.ndarray]:
+    """Returns (scale, offset) of a BatchNormalization layer at inference: x -> x * scale + offset."""
+    variance, mean = np.asarray(layer.moving_variance), np.asarray(layer.moving_mean)
+    gamma = np.asarray(layer.gamma) if layer.gamma is not None else np.ones_like(variance)
+    beta = np.asarray(layer.beta) if layer.beta is not None else np.zeros_like(variance)
+    scale = gamma / np.sqrt(variance + layer.epsilon)
+    return scale.astype(np.float32), (beta - mean * scale).astype(np.float32)
+
+
 def layer_config(layer) -> dict:
     """Returns the settings of a layer that a teaching UI shows, plus its output shape."""
     config = layer.get_config()
@@ -230,6 +308,38 @@ def layer_config(layer) -> dict:
     if "Pooling" in type(layer).__name__:
         shown["mode"] = "average" if "Average" in type(layer).__name__ else "max"
     return shown
+
+
+def open_predictor(task_name: str | None = None, path=None):
+    """Returns the window's `(Predictor, ModelInfo)` for a saved model: LiteRT, without importing TensorFlow.
+
+    The model's live files (`model.litert_convert`) are made once and kept beside it. If LiteRT is not
+    installed, or the model cannot be converted, the reason is logged and `run` uses TensorFlow instead.
+
+    Args:
+        task_name, path: which model, as for `model.model_store.load_model`.
+
+    Raises:
+        ModelNotFoundError, ModelMismatchError: as `model.model_store.load_model`.
+    """
+    from model import model_store
+
+    target, info = model_store.checked_model_info(task_name, path)
+    try:
+        if os.environ.get(RUNTIME_VARIABLE, "litert") == "tensorflow":
+            raise RuntimeError(f"{RUNTIME_VARIABLE}=tensorflow asks for it")
+        from model.litert_convert import ensure_live_files
+        from model.litert_runtime import LiveModel
+
+        ensure_live_files(target)
+        live = LiveModel(target)
+    except Exception as error:  # any failure of the fast path leaves the TensorFlow one
+        LOG.warning("Live predictions use TensorFlow instead of LiteRT: %s", error)
+        live = None
+    if live is None or live.num_outputs != len(info.labels):
+        keras_model, info = model_store.load_model(task_name, path)  # raises the mismatch, if that is it
+        return Predictor(keras_model, info.labels), info
+    return Predictor(None, info.labels, live=live, model_path=target), info
 
 
 def load_predictor(task_name: str):

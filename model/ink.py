@@ -133,7 +133,7 @@ def find_drawing(gray: np.ndarray, ink: str) -> tuple[InkLevels, tuple[int, int,
     A drawing that runs along the edges (a doodle bitmap, a scan scaled to fill its frame) can leave
     the border more ink than paper; when the border's paper finds no drawing, the whole image, where
     paper is the rule, is asked. (Asked first, the whole image read thick frame-filling digits
-    inverted: 90% of simulated postal scans right against 96%.)
+    inverted; docs/experiments.md.)
 
     Returns:
         (levels, (top, bottom, left, right)), or None when the image holds no drawing.

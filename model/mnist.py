@@ -10,11 +10,9 @@ training set gains MNIST's 1s written with a flag and some digits redrawn with a
 `data_dir()/cache/`, keyed by the file and the code that made it, so it is done once.
 
 The training images are rendered with `drop_faint` (thin strokes lose their faintest ink before they are
-widened); the test set, like every drawing, keeps it. Networks trained so read MNIST's test set better
-with faint ink kept (shipped Best: 34 errors instead of 38; 84 ensembles of three from nine Best networks:
-median 35 instead of 42, all of the gain in the 663 thin-stroke digits, whose dotted strokes the threshold
-broke) and drawings as well or better (README, "Digits recipes"). Training on faint ink as well gained
-nothing on MNIST and taught Quick to read a Z-shaped 2 as 1 (87-95% of those 2s right, against 99-100%).
+widened); the test set, like every drawing, keeps it. Networks trained so read MNIST's test set better with
+faint ink kept, and drawings as well or better; training on faint ink as well gained nothing and taught Quick
+to read a Z-shaped 2 as 1 (docs/experiments.md has the figures).
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ import numpy as np
 from model import settings as user_settings
 from model.digit_styles import add_fat_pen_copies, add_flagged_ones
 from model.pen_digits import add_pen_copies
+from model.scan_digits import add_scan_copies
 from model.paths import MNIST_ENV, data_dir
 from model.storage import atomic_write_bytes
 
@@ -110,8 +109,9 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None):
 
     The training set is MNIST's 60,000 images followed by flagged copies of some of its 1s and fat-pen
     copies of some of its digits (`model.digit_styles`), rendered with `drop_faint` (see the module's
-    docstring), then thin-pen copies as a tablet records them (`model.pen_digits`), rendered as any
-    drawing; the test set is MNIST's own 10,000, prepared as the app prepares any drawing.
+    docstring), then thin-pen copies as a tablet records them (`model.pen_digits`) and coarse, soft
+    copies as scanners and small bitmaps hold them (`model.scan_digits`), rendered as any drawing;
+    the test set is MNIST's own 10,000, prepared as the app prepares any drawing.
 
     Returns:
         `((x_train, y_train), (x_test, y_test))` with float32 (N, 28, 28) images in [0, 1].
@@ -126,10 +126,12 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None):
     flagged, flagged_labels = add_flagged_ones(x_train, y_train)
     fat, fat_labels = add_fat_pen_copies(x_train, y_train)
     pen, pen_labels = add_pen_copies(x_train, y_train)
-    # The pen copies are drawings made on a canvas, not scans: rendered as the app renders drawings.
+    scans, scan_labels = add_scan_copies(x_train, y_train)
+    # The pen copies and coarse scans are images like any the app reads: rendered as it renders them.
     x_train = np.concatenate([_to_uint8(preprocess_images(images, drop_faint=True))
-                              for images in (x_train, flagged, fat)] + [_to_uint8(preprocess_images(pen))])
-    y_train = np.concatenate([y_train, flagged_labels, fat_labels, pen_labels])
+                              for images in (x_train, flagged, fat)]
+                             + [_to_uint8(preprocess_images(images)) for images in (pen, scans)])
+    y_train = np.concatenate([y_train, flagged_labels, fat_labels, pen_labels, scan_labels])
     # Stored as uint8 (a quarter of the size); training quantises to uint8 anyway.
     arrays = {"x_train": x_train, "y_train": y_train,
               "x_test": _to_uint8(preprocess_images(x_test)), "y_test": y_test}
@@ -184,10 +186,11 @@ def _cache_path(source: Path) -> Path:
     import model.ink as ink
     import model.pen_digits as pen_digits
     import model.preprocessing as preprocessing
+    import model.scan_digits as scan_digits
 
     stat = source.stat()
     key = hashlib.sha1(b"".join(inspect.getsource(module).encode("utf-8")
-                                for module in (preprocessing, ink, digit_styles, pen_digits)))
+                                for module in (preprocessing, ink, digit_styles, pen_digits, scan_digits)))
     key.update(f"{source.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode("utf-8"))
     return data_dir() / "cache" / f"mnist-preprocessed-{key.hexdigest()[:16]}.npz"
 

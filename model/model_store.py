@@ -22,6 +22,8 @@ from model.storage import atomic_path, atomic_write_json
 
 MODEL_FILE = "model.keras"
 PREVIOUS_FILE = "previous.keras"
+# A quick-recipe network saved as .keras (measured: 2.9 MB); used until the task has a model of its own to measure.
+DEFAULT_MEMBER_BYTES = 3 * 1024 * 1024
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -78,6 +80,19 @@ def task_model_path(task_name: str) -> Path:
     return models_dir(task_name) / MODEL_FILE
 
 
+def expected_save_bytes(task_name: str, members: int = 1, *, checkpoints: bool = False) -> int:
+    """Returns the disk space that saving a model of `members` networks takes, roughly: the new model, the copy of
+    the current one kept as previous, and with `checkpoints` the per-epoch checkpoints (weights and optimizer state,
+    about three times the weights)."""
+    current = task_model_path(task_name)
+    try:
+        size, old_members = current.stat().st_size, max(1, int((load_info(task_name) or ModelInfo("", [])).members))
+    except (OSError, TypeError, ValueError):
+        size, old_members = 0, 1
+    per_member = size / old_members if size else DEFAULT_MEMBER_BYTES
+    return int(per_member * members * (4 if checkpoints else 1) + size)
+
+
 def save_model(model, info: ModelInfo, path: str | os.PathLike | None = None) -> Path:
     """Saves a Keras model and its `ModelInfo` atomically, keeping the model it replaces.
 
@@ -116,19 +131,7 @@ def load_model(task_name: str | None = None, path: str | os.PathLike | None = No
         ModelNotFoundError: no model file there.
         ModelMismatchError: the model belongs to another task, or its output size differs from the labels.
     """
-    if path is None and task_name is None:
-        raise ValueError("load_model needs a task_name or a path.")
-    target = Path(path) if path is not None else task_model_path(task_name)
-    if not target.is_file():
-        where = f"for task {task_name!r} " if path is None else ""
-        hint = f"train it first: python main.py train --task {task_name}" if task_name else "check the path"
-        raise ModelNotFoundError(f"No trained model {where}at {target}; {hint}.")
-    info, rebuilt = _read_info(target, task_name)
-    if task_name is not None and info.task != task_name:
-        raise ModelMismatchError(
-            f"{target}: this model was trained for task {info.task!r}, not {task_name!r}; "
-            f"use --task {info.task} or a model trained for {task_name!r}."
-        )
+    target, info, rebuilt = _checked_model_info(task_name, path)
     import keras
 
     try:
@@ -144,6 +147,34 @@ def load_model(task_name: str | None = None, path: str | os.PathLike | None = No
     if rebuilt:
         _write_rebuilt_info(target, info)
     return keras_model, info
+
+
+def checked_model_info(task_name: str | None = None, path: str | os.PathLike | None = None) -> tuple[Path, ModelInfo]:
+    """Returns a saved model's file and `ModelInfo` after checking it fits its task, without loading Keras.
+
+    Args and raises: as `load_model`, except that the output size is not checked (that needs the model). A
+    damaged or missing sidecar gives info rebuilt from the task, as for `load_model` (it is written back only
+    once Keras has loaded the model and its outputs fit).
+    """
+    return _checked_model_info(task_name, path)[:2]
+
+
+def _checked_model_info(task_name, path) -> tuple[Path, ModelInfo, bool]:
+    """`checked_model_info`, and whether the info was rebuilt because its sidecar was damaged."""
+    if path is None and task_name is None:
+        raise ValueError("load_model needs a task_name or a path.")
+    target = Path(path) if path is not None else task_model_path(task_name)
+    if not target.is_file():
+        where = f"for task {task_name!r} " if path is None else ""
+        hint = f"train it first: python main.py train --task {task_name}" if task_name else "check the path"
+        raise ModelNotFoundError(f"No trained model {where}at {target}; {hint}.")
+    info, rebuilt = _read_info(target, task_name)
+    if task_name is not None and info.task != task_name:
+        raise ModelMismatchError(
+            f"{target}: this model was trained for task {info.task!r}, not {task_name!r}; "
+            f"use --task {info.task} or a model trained for {task_name!r}."
+        )
+    return target, info, rebuilt
 
 
 def load_info(task_name: str) -> ModelInfo | None:

@@ -1,7 +1,7 @@
 """Training recipes as data: the network, how long and how fast it learns, and how the data is varied.
 
 - "quick": one CNN on the classic recipe with batch normalisation, a few epochs, learning rate halved
-  every epoch; the default for every task (>= 99.3% on MNIST's test set in minutes on 2 cores).
+  every epoch; the default for every task, as it trains in minutes (docs/experiments.md).
 - "best": deeper Conv-BN-ReLU blocks with dropout, Dense-BN-ReLU, stronger augmentation, each MNIST
   digit shown half the time as MNIST publishes it and half the time preprocessed, 28 epochs with the
   learning rate halved every six, weights averaged over the last steps, and an ensemble of three

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model import model_store
+from model import disk, model_store
 from model.fitting import EpochLogs, RetrainProgress, fit
+from model.inference import member_models
+from model.paths import models_dir
 from model.retrain_data import base_data, user_data
 
 @dataclass(frozen=True)
@@ -143,8 +145,6 @@ def adapt_output(keras_model, old_labels: list[str], new_labels: list[str]):
     """
     import keras
 
-    from model.inference import member_models
-
     network = member_models(keras_model)[0]
     old_output = network.get_layer("output")
     features = old_output.input
@@ -178,10 +178,13 @@ def retrain(task, settings: RetrainSettings | None = None, *, progress=None, sho
 
     Raises:
         ValueError: there is nothing to train on (no base data and fewer than two labels with samples).
+        model.disk.DiskError: the model's folder cannot take the new model (checked before training).
     """
     started = time.monotonic()
     settings = settings or RetrainSettings()
     progress = progress or (lambda value: None)
+    # The new model must be saveable, or the whole retrain is wasted: say so before it starts.
+    disk.ensure_writable(models_dir(task.name), model_store.expected_save_bytes(task.name))
     x_user, y_user, ids = user_data(task, store)
     train_index, val_index = split_validation(ids, y_user, settings.validation_fraction)
     x_base, y_base = base_data(task, settings.base_per_label, settings.seed)
@@ -262,6 +265,7 @@ def _save(keras_model, task, result: RetrainResult, recipe: str, ids) -> None:
     metrics = {"before_accuracy": result.before_accuracy, "after_accuracy": result.after_accuracy,
                "user_samples": len(ids), "last_sample_id": max(ids.tolist()) if len(ids) else "",
                "validation_samples": len(result.validation_ids)}
-    info = model_store.ModelInfo(task=task.name, labels=list(task.labels), recipe=recipe, members=1,
-                                 metrics=metrics)
+    # A fine-tuned ensemble is still an ensemble (adapt_output reduces one to a single network when labels change).
+    info = model_store.ModelInfo(task=task.name, labels=list(task.labels), recipe=recipe,
+                                 members=len(member_models(keras_model)), metrics=metrics)
     model_store.save_model(keras_model, info)

@@ -36,3 +36,15 @@ def write_cache(path, entries: dict) -> None:
     with storage.atomic_path(path) as temporary:
         with open(temporary, "wb") as handle:
             np.savez(handle, version=_CACHE_VERSION, keys=keys, stats=stats, arrays=arrays)
+
+
+def try_write_cache(path, entries: dict) -> bool:
+    """Writes the cache if the disk lets it; returns False (and the arrays stay in memory only) if it does not.
+
+    The cache only saves time: on a full or read-only disk, loading goes on without it.
+    """
+    try:
+        write_cache(path, entries)
+    except OSError:
+        return False
+    return True

@@ -6,9 +6,16 @@ in a separate "pen_widths" list so other tools still read the record as they exp
 
 from __future__ import annotations
 
+import json
+import secrets
+import threading
+import time
+from pathlib import Path
+
 import cv2
 import numpy as np
 
+from model import names, storage
 from model.strokes import Stroke
 
 # Saved PNGs are square at this size: big enough to look like the drawing, small enough for thousands of them.
@@ -73,3 +80,68 @@ def quickdraw_to_strokes(drawing: list, pen_widths: list | None = None, default_
         width = float(pen_widths[index]) if pen_widths and index < len(pen_widths) else default_width
         strokes.append(Stroke(np.array(columns, np.float32).T.reshape(-1, len(columns)), width))
     return strokes
+
+
+def saved_image(image: np.ndarray, crop: bool = True) -> np.ndarray:
+    """Returns the image a sample's PNG holds: `drawing_image(image)`, or with `crop` False the uint8 image as it is.
+
+    Raises:
+        ValueError: the image holds no ink.
+    """
+    saved = drawing_image(image)
+    if saved is None:
+        raise ValueError("The drawing is empty; draw something before saving it.")
+    return saved if crop else np.asarray(image, np.uint8)
+
+
+def quickdraw_record(sample_id: str, label: str, image_shape, strokes: list[Stroke] | None, extra: dict) -> dict:
+    """Returns a sample's Quick, Draw! record; `extra` adds fields ("recognized" is read from it and removed)."""
+    drawing, widths = strokes_to_quickdraw(strokes or [])
+    return {
+        "key_id": sample_id, "word": label, "countrycode": "", "recognized": bool(extra.pop("recognized", False)),
+        "timestamp": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "drawing": drawing,
+        "pen_widths": widths, "image_size": [int(image_shape[1]), int(image_shape[0])], **extra,
+    }
+
+
+def write_sample_files(png_path: str, image: np.ndarray, record: dict) -> None:
+    """Writes a sample's record (.json beside the PNG), then its PNG (which makes the sample exist), each atomically.
+
+    Raises:
+        ValueError: the image cannot be encoded as a PNG (nothing is written).
+        OSError: the disk refused a write (nothing is left behind).
+    """
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise ValueError(f"The drawing could not be encoded as a PNG (an image of {image.shape} {image.dtype}).")
+    record_path = png_path[:-4] + ".json"
+    storage.atomic_write_text(record_path, json.dumps(record) + "\n")
+    try:
+        storage.atomic_write_bytes(png_path, encoded.tobytes())
+    except OSError:
+        # A full or read-only disk: the sample does not exist, so its record must not linger either.
+        Path(record_path).unlink(missing_ok=True)
+        raise
+
+
+def validate_label(label: str) -> str:
+    """Returns `label` stripped and NFC-normalised, or raises ValueError saying why it cannot name a folder
+    (`model.names.check_name` holds the rules)."""
+    return names.check_name(label, "label")
+
+
+_id_lock = threading.Lock()
+_last_id_ms = 0
+
+
+def new_id() -> str:
+    """Returns a new sample id: milliseconds since 1970 then random hex, so ids sort by time of saving.
+
+    Ids made in one process are strictly increasing: a second id in the same millisecond (an import adds
+    thousands a second) takes the next millisecond, else its random part would decide the order.
+    """
+    global _last_id_ms
+    with _id_lock:
+        _last_id_ms = max(int(time.time() * 1000), _last_id_ms + 1)
+        stamp = _last_id_ms
+    return f"{stamp:013d}-{secrets.token_hex(3)}"

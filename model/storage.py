@@ -14,9 +14,21 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+from model import disk
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yields a temporary path beside `path`; renames it onto `path` if the block succeeds.
+
+    A full, read-only or forbidden disk raises `model.disk.DiskError`, one line naming the folder (see `_atomic_path`).
+    """
+    with disk.plain_errors(Path(path).parent), _atomic_path(path) as temporary:
+        yield temporary
+
+
+@contextlib.contextmanager
+def _atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yields a temporary path beside `path`; renames it onto `path` if the block succeeds.
 
     The temporary name keeps `path`'s suffix, because some writers (Keras' `model.save`) choose

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from model.task_config import load_config
+
 SHAPE_LABELS = ("circle", "square", "triangle")
 DIGIT_LABELS = tuple(str(digit) for digit in range(10))
 
@@ -51,11 +53,14 @@ def get_task(name: str) -> Task:
     return tasks[name]
 
 
+def load_checked_config() -> dict:
+    """Returns tasks.json's content with every record checked against the built-in tasks (`model.task_config`)."""
+    return load_config({name: task.labels for name, task in BUILTIN_TASKS.items()})
+
+
 def all_tasks() -> dict[str, Task]:
     """Returns every task by name: the built-in ones (with labels the user added) and those the user created."""
-    from model import user_tasks
-
-    config = user_tasks.load_config()
+    config = load_checked_config()
     tasks = {}
     for name, task in BUILTIN_TASKS.items():
         extra = tuple(config["extra_labels"].get(name, []))

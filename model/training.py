@@ -8,6 +8,7 @@ made of (`load_task_data`, `build_member`, `compile_model`, `make_train_dataset`
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from model.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (pa
 from model.recipes import Recipe, get_recipe
 from model.training_progress import ProgressTracker, TrainingProgress, make_callback  # noqa: F401  (API)
 
+LOG = logging.getLogger(__name__)
 SHAPES_VALIDATION_PER_LABEL = 150
 # Share of Shapes' training set that is drawings of none of its labels (model.not_shapes).
 NOT_SHAPES_SHARE = 0.1
@@ -193,6 +195,7 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     epochs = int(epochs or recipe.epochs_for(task.name))
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1; received {epochs}.")
+    _ensure_room(task, recipe, out_path)
     started = time.monotonic()
     report = progress or (lambda update: None)
     report(TrainingProgress("loading", members=recipe.members, epochs=epochs))
@@ -215,6 +218,7 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
                    train_samples=int(len(data.y_train)))
     info = ModelInfo(task.name, list(task.labels), recipe.name, recipe.members, now_iso(), metrics)
     path = save_model(final, info, out_path)
+    _write_live_files(final, path)
     checkpoints.clear_checkpoints(task.name)
     return TrainingResult("completed", path, info, metrics, time.monotonic() - started)
 
@@ -229,6 +233,28 @@ def evaluate(keras_model, x, y, batch_size: int = 500) -> dict:
     accuracy = float((probabilities.argmax(axis=1) == labels).mean()) if len(x) else 0.0
     loss = float(-np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1)).mean()) if len(x) else 0.0
     return {"val_accuracy": round(accuracy, 5), "val_loss": round(loss, 5)}
+
+
+def _write_live_files(keras_model, path) -> None:
+    # Converted now, while TensorFlow is loaded, so the window opens the model without it (model.litert_convert).
+    from model.litert_convert import ConversionError, write_live_files
+
+    try:
+        write_live_files(keras_model, path)
+    except ConversionError as error:
+        LOG.warning("%s; the window will use TensorFlow for live predictions.", error)
+
+
+def _ensure_room(task, recipe: Recipe, out_path) -> None:
+    """Fails before the first epoch, in one line, if the checkpoints or the model could not be saved."""
+    from model import disk
+    from model.model_store import expected_save_bytes
+    from model.paths import models_dir
+
+    needed = expected_save_bytes(task.name, recipe.members, checkpoints=True)
+    disk.ensure_writable(models_dir(task.name), needed)
+    if out_path is not None:
+        disk.ensure_writable(Path(out_path).absolute().parent, expected_save_bytes(task.name, recipe.members))
 
 
 def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> CheckpointState:

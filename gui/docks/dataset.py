@@ -1,7 +1,9 @@
 """The data set browser: save the drawing under a label, see every saved drawing, relabel, delete, open.
 
-Thumbnails come from `gui.sample_model.SampleListModel` (made lazily as rows are painted), so the dock stays
-smooth with thousands of drawings. Deletions and moves go on an undo list (the Undo button and the toast).
+Rows come from the store's in-memory index and thumbnails from `gui.sample_model.SampleListModel` (read in the
+background as rows are painted), so the dock stays smooth with 50,000 drawings. A `samples_changed` notification
+carries the new counts and the samples that came and went: the dock updates those rows, it never lists the store
+again for a save. Deletions and moves go on an undo list (the Undo button and the toast).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QGridL
 
 from gui.sample_model import SampleIdRole, SampleListModel
 from gui.saving import label_keys
+from gui.workers import describe_error
 from model.dataset_health import dataset_warnings
 from model.samples import SampleStore
 
@@ -40,6 +43,7 @@ class DatasetDock(QDockWidget):
         self._session, self._saver = session, saver
         self._undo: list[tuple] = []
         self._only_ids: set[str] | None = None
+        self._save_buttons: dict[str, QPushButton] = {}
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -135,25 +139,35 @@ class DatasetDock(QDockWidget):
         return SampleStore(self._session.task.name)
 
     def refresh(self) -> None:
-        """Lists the task's drawings again and updates counts, label buttons and warnings."""
+        """Lists the task's drawings again (from the store's index) and updates counts, label buttons and warnings."""
         task = self._session.task
         store = self.store()
-        counts = {label: 0 for label in task.labels} | store.counts()
-        total = sum(counts[label] for label in task.labels)
-        self.title.setText(f"<b>{task.display_name}</b> · {total} drawing{'s' if total != 1 else ''}")
-        self._fill_filter(task, counts, total)
-        self._fill_save_buttons(task, counts)
-        warnings = dataset_warnings(counts, task.labels, has_base_data=task.base_data is not None)
-        self.warnings.setText("\n".join(warnings))
-        self.warnings.setVisible(bool(warnings))
+        if not store.index.ready():  # listed in the background (gui.collect); its samples_changed refreshes
+            self._show_counts(task, None)
+            self.model.set_samples(store, [])
+            return
+        self._show_counts(task, store.counts())
         label = self.filter_box.currentData()
-        samples = store.samples(None if label in (None, ALL_LABELS) else label)
         if self._only_ids is not None:
-            samples = [sample for sample in samples if sample.id in self._only_ids]
+            ids = [sample_id for sample_id in self._only_ids if store.index.label_of(sample_id) is not None]
         else:
-            samples = [sample for sample in samples if sample.label in task.labels]
+            labels = task.labels if label in (None, ALL_LABELS) else [label]
+            ids = [sample_id for name in labels for sample_id in store.index.ids(name)]
         self.model.show_labels = label in (None, ALL_LABELS) or self._only_ids is not None
-        self.model.set_samples(samples)
+        self.model.set_samples(store, ids)
+        self._refresh_buttons()
+
+    def apply_change(self, change) -> None:
+        """Shows a `model.sample_index.SamplesChange`: new counts, and only the rows that came or went."""
+        if change.everything:
+            self.refresh()
+            return
+        self._show_counts(self._session.task, change.counts)
+        for sample in change.removed:
+            self.model.remove_sample(sample.id)
+        for sample in change.added:
+            if self._shows(sample):
+                self.model.add_sample(sample.id)
         self._refresh_buttons()
 
     def show_samples(self, sample_ids, note: str = "") -> None:
@@ -178,11 +192,10 @@ class DatasetDock(QDockWidget):
         return [index.data(SampleIdRole) for index in self.view.selectionModel().selectedIndexes()]
 
     def select(self, sample_ids) -> None:
-        wanted = set(sample_ids)
         selection = self.view.selectionModel()
         selection.clearSelection()
-        for row, sample in enumerate(self.model.samples()):
-            if sample.id in wanted:
+        for row in map(self.model.row_of, sample_ids):
+            if row >= 0:
                 selection.select(self.model.index(row), QItemSelectionModel.SelectionFlag.Select)
 
     def open_selected(self) -> None:
@@ -200,21 +213,36 @@ class DatasetDock(QDockWidget):
         if not ids:
             return
         store = self.store()
-        removed = [store.remove(sample_id) for sample_id in ids]
-        self._undo.append(("remove", store.task_name, removed))
-        noun = "drawing" if len(ids) == 1 else "drawings"
-        self._saver.toast.show_message(f"Deleted {len(ids)} {noun}.", "Undo", self.undo)
-        self._saver.samples_changed.emit(store.task_name)
+        removed, problem = self._each(ids, store.remove)
+        if removed:  # what did move to the trash can still be undone, even if the disk refused the rest
+            self._undo.append(("remove", store.task_name, removed))
+        noun = "drawing" if len(removed) == 1 else "drawings"
+        self._saver.toast.show_message(f"Deleted {len(removed)} {noun}.{problem}", "Undo" if removed else "",
+                                       self.undo)
+        self._saver.samples_changed.emit(store.change(removed=removed))
 
     def move_selected(self, label: str) -> None:
         ids = self.selected_ids()
         store = self.store()
-        moved = [(sample_id, store.find(sample_id).label) for sample_id in ids]
+        before = [store.find(sample_id) for sample_id in ids]
+        after, problem = self._each(ids, lambda sample_id: store.relabel(sample_id, label))
+        moved = before[:len(after)]
+        if after:
+            self._undo.append(("move", store.task_name, [(sample.id, sample.label) for sample in moved]))
+        self._saver.toast.show_message(f"Moved {len(after)} to '{label}'.{problem}", "Undo" if after else "",
+                                       self.undo)
+        self._saver.samples_changed.emit(store.change(removed=moved, added=after))
+
+    @staticmethod
+    def _each(ids, action) -> tuple[list, str]:
+        """Applies `action` to each id until the disk refuses one; returns (results, " Stopped: <why>." or "")."""
+        results = []
         for sample_id in ids:
-            store.relabel(sample_id, label)
-        self._undo.append(("move", store.task_name, moved))
-        self._saver.toast.show_message(f"Moved {len(ids)} to '{label}'.", "Undo", self.undo)
-        self._saver.samples_changed.emit(store.task_name)
+            try:
+                results.append(action(sample_id))
+            except OSError as error:
+                return results, f" Stopped: {describe_error(error)}"
+        return results, ""
 
     def undo(self) -> bool:
         """Undoes the last delete or move; False if there is nothing to undo."""
@@ -222,41 +250,75 @@ class DatasetDock(QDockWidget):
             return False
         kind, task_name, entries = self._undo.pop()
         store = SampleStore(task_name)
-        for entry in entries:
-            if kind == "remove":
-                store.restore(entry)
-            else:
-                store.relabel(entry[0], entry[1])
-        self._saver.samples_changed.emit(task_name)
+        if kind == "remove":
+            before, after = [], [store.restore(entry) for entry in entries]
+        else:
+            before = [store.find(sample_id) for sample_id, _ in entries]
+            after = [store.relabel(sample_id, label) for sample_id, label in entries]
+        self._saver.samples_changed.emit(store.change(removed=before, added=after))
         return True
 
     # ----- slots and helpers ----------------------------------------------------------------------------
 
+    def _show_counts(self, task, counts: dict | None) -> None:
+        """Shows the counts in the title, filter and buttons; None while the drawings are being listed."""
+        if counts is None:
+            self.title.setText(f"<b>{task.display_name}</b> · listing the drawings…")
+            counts, total = {label: "…" for label in task.labels}, "…"
+        else:
+            counts = {label: 0 for label in task.labels} | counts
+            total = sum(counts[label] for label in task.labels)
+            self.title.setText(f"<b>{task.display_name}</b> · {total} drawing{'s' if total != 1 else ''}")
+        self._fill_filter(task, counts, total)
+        self._fill_save_buttons(task, counts)
+        if total == "…":
+            self.warnings.hide()
+            return
+        warnings = dataset_warnings(counts, task.labels, has_base_data=task.base_data is not None)
+        self.warnings.setText("\n".join(warnings))
+        self.warnings.setVisible(bool(warnings))
+
+    def _shows(self, sample) -> bool:
+        if self._only_ids is not None:
+            return sample.id in self._only_ids
+        label = self.filter_box.currentData()
+        return sample.label == label or (label in (None, ALL_LABELS) and sample.label in self._session.task.labels)
+
     def _fill_filter(self, task, counts, total) -> None:
+        texts = [f"All labels ({total})"] + [f"{label} ({counts[label]})" for label in task.labels]
+        if [self.filter_box.itemData(i) for i in range(self.filter_box.count())] == [ALL_LABELS, *task.labels]:
+            for position, text in enumerate(texts):
+                self.filter_box.setItemText(position, text)
+            return
         current = self.filter_box.currentData()
         self.filter_box.blockSignals(True)
         self.filter_box.clear()
-        self.filter_box.addItem(f"All labels ({total})", ALL_LABELS)
-        for label in task.labels:
-            self.filter_box.addItem(f"{label} ({counts[label]})", label)
+        for text, data in zip(texts, [ALL_LABELS, *task.labels]):
+            self.filter_box.addItem(text, data)
         self.filter_box.setCurrentIndex(max(0, self.filter_box.findData(current)))
         self.filter_box.blockSignals(False)
 
     def _fill_save_buttons(self, task, counts) -> None:
+        keys = label_keys(task)
+        texts = {label: (f"{keys[label]}  " if label in keys else "") + f"{label}  ·  {counts[label]}"
+                 for label in task.labels}
+        if list(self._save_buttons) == list(task.labels):
+            for label, button in self._save_buttons.items():
+                button.setText(texts[label])
+            return
         while self.save_grid.count():
             self.save_grid.takeAt(0).widget().deleteLater()
-        keys = label_keys(task)
+        self._save_buttons = {}
         columns = 5 if len(task.labels) > 6 else 3
         for position, label in enumerate(task.labels):
             key = keys.get(label)
-            button = QPushButton(f"{label}  ·  {counts[label]}", self.widget(), objectName="saveLabelButton")
+            button = QPushButton(texts[label], self.widget(), objectName="saveLabelButton")
             button.setToolTip(f"Save the drawing as '{label}'"
                               + (f" (key {key}; Ctrl+{key} saves and fine-tunes at once)" if key else ""))
-            if key:
-                button.setText(f"{key}  {label}  ·  {counts[label]}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _=False, label=label: self._saver.save(label))
             self.save_grid.addWidget(button, position // columns, position % columns)
+            self._save_buttons[label] = button
 
     def _fill_move_menu(self) -> None:
         menu = self.move_button.menu()
@@ -287,9 +349,9 @@ class DatasetDock(QDockWidget):
         else:
             self.refresh()
 
-    def _on_saver_samples_changed(self, task_name: str) -> None:
-        if task_name == self._session.task.name:
-            self.refresh()
+    def _on_saver_samples_changed(self, change) -> None:
+        if change.task_name == self._session.task.name:
+            self.apply_change(change)
 
     def _on_session_task_changed(self, task) -> None:
         self._only_ids = None

@@ -59,10 +59,18 @@ class ImageView(QWidget):
         self._numbers = numbers
         self.update()
 
+    def numbers(self) -> np.ndarray | None:
+        """Returns the values written in the cells (`set_numbers`), or None."""
+        return self._numbers
+
     def set_outline(self, rect: QRect | None) -> None:
         """Outlines a rectangle of source pixels (it may hang over the edge, into the padding)."""
         self._outline = rect
         self.update()
+
+    def outline(self) -> QRect | None:
+        """Returns the outlined rectangle of source pixels, or None when nothing is outlined."""
+        return self._outline
 
     def set_selected(self, rect: QRect | None) -> None:
         self._selected = rect

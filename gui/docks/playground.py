@@ -161,6 +161,10 @@ class PlaygroundDock(QDockWidget):
         self._input = np.zeros((28, 28)) if image is None else np.asarray(image, dtype=np.float64)
         self.recompute()
 
+    def current_input(self) -> np.ndarray:
+        """Returns the image the playground convolves."""
+        return self._input
+
     def settings(self) -> dict:
         return {"stride": int(self.stride_box.currentText()), "padding": self.padding_box.currentText(),
                 "pool_mode": self.pool_mode_box.currentText(), "pool_size": self.pool_size_box.value(),

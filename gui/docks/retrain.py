@@ -169,11 +169,18 @@ class RetrainDock(QDockWidget):
         self.retrain_button.setText("Cancel" if mine else f"Retrain {task.display_name}")
         self.retrain_button.setEnabled(mine or not session.is_training())
         self.rollback_button.setEnabled(not session.is_training() and model_store.has_previous(task.name))
-        info = model_store.load_info(task.name)
-        reason = retrain_reason(task, info.labels if info else None)
-        new = corrections.samples_since_retrain(task)
-        text = f"{new} new drawing{'s' if new != 1 else ''} since the last retrain."
-        self.status.setText(f"<b>{reason}</b> {text}" if reason else text)
+        self._info = model_store.load_info(task.name)
+        self._reason = retrain_reason(task, self._info.labels if self._info else None)
+        self.show_new_drawings()
+
+    def show_new_drawings(self, *_args) -> None:
+        """Updates the count of drawings saved since the last retrain (after a save, without reading the model)."""
+        if not SampleStore(self._session.task.name).index.ready():
+            text = "Counting your drawings…"  # listed in the background; the listing's samples_changed comes here
+        else:
+            new = corrections.samples_since_retrain(self._session.task, self._info)
+            text = f"{new} new drawing{'s' if new != 1 else ''} since the last retrain."
+        self.status.setText(f"<b>{self._reason}</b> {text}" if self._reason else text)
 
     # ----- slots ----------------------------------------------------------------------------------------
 

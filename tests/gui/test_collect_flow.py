@@ -15,7 +15,7 @@ from model.correct import set_auto_retrain_every
 from model.retrain import RetrainSettings
 from model.samples import SampleStore
 from tests.gui.drawing import circle_points, drag, line_points
-from tests.gui.test_dataset_dock import _fill
+from tests.model.training_data import fill_store
 
 TINY = RetrainSettings(scratch_epochs=2, epochs=1, min_epoch_size=64, batch_size=16)
 
@@ -59,7 +59,7 @@ def test_new_task_dialog_explains_what_is_wrong(qtbot):
 
 def test_labels_dialog_rename_remove_and_undo_in_window(window):
     task = _use_new_task(window, ("ring", "bar", "dot"))
-    _fill(task.name, {"ring": 2})
+    fill_store(task.name, {"ring": 2})
     dialog = LabelsDialog(task, window, confirm=lambda question: "2 drawings" in question)
     dialog.task_changed.connect(window.collector.use_changed_task)
     dialog.label_removed.connect(window.collector._on_labels_label_removed)
@@ -76,7 +76,7 @@ def test_labels_dialog_rename_remove_and_undo_in_window(window):
 
 
 def test_import_and_export_run_in_the_background(window, qtbot, tmp_path):
-    store = _fill("shapes", {"circle": 3, "square": 2})
+    store = fill_store("shapes", {"circle": 3, "square": 2})
     collector = window.collector
     job = collector.export("npz", tmp_path / "set.npz")
     with qtbot.waitSignal(job.finished, timeout=30000):
@@ -103,7 +103,7 @@ def test_import_and_export_run_in_the_background(window, qtbot, tmp_path):
 
 def test_correct_me_fine_tunes_and_shows_before_and_after(window, qtbot):
     task = _use_new_task(window)
-    _fill(task.name, {"ring": 5, "bar": 5})
+    fill_store(task.name, {"ring": 5, "bar": 5})
     dock = window.collector.retrain_dock
     _with_model(window, qtbot, task)
     canvas = window.canvas
@@ -119,7 +119,7 @@ def test_correct_me_fine_tunes_and_shows_before_and_after(window, qtbot):
 
 def test_auto_retrain_starts_after_n_new_drawings(window, qtbot):
     task = _use_new_task(window)
-    _fill(task.name, {"ring": 4, "bar": 4})
+    fill_store(task.name, {"ring": 4, "bar": 4})
     _with_model(window, qtbot, task)
     set_auto_retrain_every(2)
     canvas = window.canvas
@@ -135,7 +135,7 @@ def test_auto_retrain_starts_after_n_new_drawings(window, qtbot):
 
 def test_quitting_mid_retrain_loses_nothing(window, qtbot):
     task = _use_new_task(window)
-    _fill(task.name, {"ring": 4, "bar": 4})
+    fill_store(task.name, {"ring": 4, "bar": 4})
     dock = window.collector.retrain_dock
     _with_model(window, qtbot, task)
     before = model_store.task_model_path(task.name).read_bytes()

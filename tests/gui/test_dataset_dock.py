@@ -9,25 +9,11 @@ from PySide6.QtTest import QTest
 from model import user_tasks
 from model.retrain import RetrainSettings
 from model.samples import SampleStore
-from model.strokes import Stroke, render_strokes
-
-
-def _fill(task_name, counts):
-    store = SampleStore(task_name)
-    rng = np.random.default_rng(0)
-    for label, count in counts.items():
-        for _ in range(count):
-            a = np.linspace(0, 2 * np.pi, 30) if label != "bar" else np.linspace(0, 0, 2)
-            r = rng.uniform(40, 80)
-            points = np.stack([100 + r * np.cos(a), 100 + r * np.sin(a)], 1) if label != "bar" else \
-                np.array([[100, 20], [100 + rng.uniform(-10, 10), 180]], float)
-            strokes = [Stroke(points, rng.uniform(4, 10))]
-            store.add(label, render_strokes(strokes, 200, 200), strokes)
-    return store
+from tests.model.training_data import fill_store
 
 
 def test_browser_lists_thumbnails_and_filters_by_label(window):
-    _fill("shapes", {"circle": 4, "square": 2})
+    fill_store("shapes", {"circle": 4, "square": 2})
     dock = window.collector.dataset_dock
     dock.refresh()
     assert dock.model.rowCount() == 6
@@ -39,7 +25,7 @@ def test_browser_lists_thumbnails_and_filters_by_label(window):
 
 
 def test_relabel_delete_and_undo(window):
-    store = _fill("shapes", {"circle": 3})
+    store = fill_store("shapes", {"circle": 3})
     dock = window.collector.dataset_dock
     dock.refresh()
     first, second = [sample.id for sample in dock.model.samples()[:2]]
@@ -58,7 +44,7 @@ def test_relabel_delete_and_undo(window):
 
 
 def test_open_puts_the_strokes_on_the_canvas(window):
-    store = _fill("shapes", {"circle": 1})
+    store = fill_store("shapes", {"circle": 1})
     dock = window.collector.dataset_dock
     dock.refresh()
     dock.view.setFocus()
@@ -75,12 +61,12 @@ def test_warnings_for_too_few_and_imbalanced(window):
     task = user_tasks.create_task("Marks", ["ring", "bar"])
     window.collector.add_task_to_switcher(task)
     window.session.set_task(task.name)
-    _fill(task.name, {"ring": 12, "bar": 2})
+    fill_store(task.name, {"ring": 12, "bar": 2})
     dock = window.collector.dataset_dock
     dock.refresh()
     text = dock.warnings.text()
     assert "Too few drawings to train: 'bar' (2)" in text and "Imbalanced" in text
-    _fill(task.name, {"bar": 10})
+    fill_store(task.name, {"bar": 10})
     dock.refresh()
     assert dock.warnings.isHidden()
 
@@ -89,7 +75,7 @@ def test_retrain_runs_in_the_background_and_its_confusion_cells_open_drawings(wi
     task = user_tasks.create_task("Marks", ["ring", "bar"])
     window.collector.add_task_to_switcher(task)
     window.session.set_task(task.name)
-    _fill(task.name, {"ring": 6, "bar": 6})
+    fill_store(task.name, {"ring": 6, "bar": 6})
     retrain_dock = window.collector.retrain_dock
     retrain_dock.settings = RetrainSettings(scratch_epochs=2, min_epoch_size=64, batch_size=16)
     with qtbot.waitSignal(window.session.training_finished, timeout=120000):
@@ -110,3 +96,19 @@ def test_retrain_runs_in_the_background_and_its_confusion_cells_open_drawings(wi
     dataset = window.collector.dataset_dock
     assert {s.id for s in dataset.model.samples()} == set(result.confusion_ids[row][column])
     assert "seen as" in dataset.filter_note.text()
+
+
+def test_thumbnails_are_read_in_the_background_then_shown(window, qtbot):
+    _fill("shapes", {"circle": 3})
+    dock = window.collector.dataset_dock
+    dock.refresh()
+    model = dock.model
+    first = model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
+    with qtbot.waitSignal(model.dataChanged, timeout=5000):
+        model.thumbnails.wait()
+    shown = model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
+    assert shown.width() <= 64 and shown.toImage() != first.toImage()
+    # The thumbnail is the drawing: dark ink somewhere on light paper, unlike the grey placeholder.
+    image = shown.toImage()
+    pixels = [image.pixelColor(x, y).lightness() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)]
+    assert max(pixels) > 240 and min(pixels) < 120

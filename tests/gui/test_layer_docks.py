@@ -144,7 +144,7 @@ def test_hover_arithmetic_equals_the_cell(qtbot, shown, predictor, layer):
         _hover(view, QPointF(target.x() + (col + 0.5) * cell, target.y() + (row + 0.5) * cell))
         assert dock.last_value == pytest.approx(float(values[layer][row, col, channel]), abs=1e-4)
         assert f"= <b>{dock.last_value:.3f}</b>" in dock.arithmetic.text()
-        assert dock.input_view._outline.width() == 3
+        assert dock.input_view.outline().width() == 3
 
 
 def test_hover_arithmetic_goes_through_batch_norm(qtbot):
@@ -200,7 +200,7 @@ def test_kernels_view_uses_the_learned_weights(shown, predictor):
     kernel, _ = predictor.layer_weights("conv1")
     assert dock.grid.count == kernel.shape[-1]
     dock.enlarge(2)
-    np.testing.assert_array_equal(dock.large_view._numbers, kernel[:, :, 0, 2])
+    np.testing.assert_array_equal(dock.large_view.numbers(), kernel[:, :, 0, 2])
     assert dock.large_view.image().size().width() == 3
 
 
@@ -290,7 +290,7 @@ def test_window_builds_docks_for_the_loaded_model_and_keeps_their_layout(qtbot, 
     qtbot.waitUntil(lambda: len(docks.docks()) == 7)
     titles = {action.text() for action in window.docks_menu.actions()}
     assert {"conv1 · 28×28×4", "Convolution playground", "Why this label?"} <= titles
-    np.testing.assert_allclose(window.findChild(type(window.playground_dock), "playground_dock")._input,
+    np.testing.assert_allclose(window.findChild(type(window.playground_dock), "playground_dock").current_input(),
                                window.session.current_input())
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks.dock("conv2"))
     docks.dock("dense1").close()
@@ -317,8 +317,8 @@ def test_why_this_label_lays_a_heat_map_over_the_drawing(qtbot, saved_shapes_mod
     with qtbot.waitSignal(window.session.explanation_ready, timeout=30000,
                           check_params_cb=lambda explanation: explanation is not None):
         _draw_stroke(window)
-    qtbot.waitUntil(lambda: window.canvas._overlay is not None)
-    rect = window.canvas._overlay_rect
+    qtbot.waitUntil(lambda: window.canvas.overlay_rect() is not None)
+    rect = window.canvas.overlay_rect()
     # The overlay square is centred on the circle, and its 20 px drawing box spans the circle.
     left, top, right, bottom = drawing_bounds(window.canvas.strokes())
     assert abs(rect.center().x() - (left + right) / 2) < 0.05 * (right - left)
@@ -329,7 +329,7 @@ def test_why_this_label_lays_a_heat_map_over_the_drawing(qtbot, saved_shapes_mod
         pass
     assert why.explanation.label_index == 1
     why.toggle.setChecked(False)
-    assert window.canvas._overlay is None
+    assert window.canvas.overlay_rect() is None
     window.close()
 
 

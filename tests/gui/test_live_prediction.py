@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QPushButton
+
 from drawing import circle_points, drag, line_points
 from gui.session import Phase
 
@@ -52,7 +54,8 @@ def test_without_a_model_the_panel_says_so_and_offers_training(window, qtbot):
     drag(window.canvas, circle_points(200, 200, 80))
     assert window.prediction_dock.top_label() == ""
     assert "No Shapes model" in window.prediction_dock.headline()
-    assert window.prediction_dock._train_button.isVisible()
+    train = window.prediction_dock.findChild(QPushButton, "trainFromPrediction")
+    assert train.isVisible() and train.text() == "Train Shapes"
 
 
 def test_the_guess_follows_the_pen_before_it_lifts(ready_window, qtbot):

@@ -98,5 +98,5 @@ def test_hover_outlines_the_window(playground):
     _choose(playground, padding="same", pool_mode="none")
     playground.conv_view.pixel_hovered.emit(2, 2)
     assert "= <b>9.000</b>" in playground.readout.text()
-    outline = playground.input_view._outline
+    outline = playground.input_view.outline()
     assert (outline.x(), outline.y(), outline.width(), outline.height()) == (2, 2, 2, 2)

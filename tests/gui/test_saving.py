@@ -71,7 +71,7 @@ def test_enter_confirms_the_current_guess(ready_window, qtbot):
     with qtbot.waitSignal(window.prediction_ready, timeout=30000,
                           check_params_cb=lambda prediction: prediction is not None):
         _draw_circle(window)
-    guess = window.collector.saver._guess
+    guess = window.prediction_dock.top_label()
     assert guess in ("circle", "square", "triangle")
     QTest.keyClick(window, Qt.Key.Key_Return)
     assert SampleStore("shapes").counts() == {guess: 1}
@@ -88,3 +88,64 @@ def test_label_keys_keep_digits_and_fill_free_keys():
     assert label_keys(extended)["7"] == "7" and "x" not in label_keys(extended)
     mixed = Task("m", ("1", "star", "heart"))
     assert label_keys(mixed) == {"1": "1", "star": "2", "heart": "3"}
+
+
+def test_one_key_press_sends_one_notification_with_the_new_counts(window, qtbot):
+    changes = []
+    window.collector.saver.samples_changed.connect(changes.append)
+    _draw_circle(window)
+    QTest.keyClick(window, Qt.Key.Key_1)
+    _draw_circle(window)
+    QTest.keyClick(window, Qt.Key.Key_1)
+    assert len(changes) == 2
+    assert changes[-1].counts == {"circle": 2} and [s.label for s in changes[-1].added] == ["circle"]
+    dock = window.collector.dataset_dock
+    assert dock.model.rowCount() == 2 and dock.model.sample_ids()[0] == changes[-1].added[0].id
+    assert "2 drawings" in dock.title.text()
+
+
+def test_closing_the_window_waits_for_queued_writes(window, monkeypatch):
+    import threading
+
+    from model import sample_writer
+
+    release = threading.Event()
+    real_write = sample_writer.write_sample_files
+    monkeypatch.setattr(sample_writer, "write_sample_files", lambda *args: (release.wait(5), real_write(*args)))
+    for _ in range(3):
+        _draw_circle(window)
+        QTest.keyClick(window, Qt.Key.Key_2)
+    samples = SampleStore("shapes").samples()
+    assert len(samples) == 3 and not any(sample.path.exists() for sample in samples)
+    threading.Timer(0.3, release.set).start()
+    window.close()
+    assert all(sample.path.exists() and sample.strokes_path.exists() for sample in samples)
+
+
+def test_a_failed_write_is_reported_and_the_drawing_kept_until_retry(window, qtbot, monkeypatch):
+    from model import storage
+
+    real_write = storage.atomic_write_bytes
+
+    def full_disk(path, data):
+        if str(path).endswith(".png"):
+            raise OSError(28, "No space left on device")
+        return real_write(path, data)
+
+    monkeypatch.setattr(storage, "atomic_write_bytes", full_disk)
+    _draw_circle(window)
+    QTest.keyClick(window, Qt.Key.Key_1)
+    toast = window.collector.saver.toast
+    qtbot.waitUntil(lambda: "Could not write" in toast.text(), timeout=5000)
+    assert "No space left" in toast.text() and toast.button.text() == "Retry"
+    store = SampleStore("shapes")
+    [sample] = store.failed_writes()
+    assert store.counts() == {"circle": 1} and len(store.strokes(sample.id)) == 1
+    asked = []
+    monkeypatch.setattr(window.collector.saver, "confirm_losing", lambda count: asked.append(count) or False)
+    window.close()
+    assert asked == [1] and window.isVisible()  # still failing: the person is asked, and chose to stay
+    monkeypatch.setattr(storage, "atomic_write_bytes", real_write)
+    toast.button.click()
+    store.wait_for_writes()
+    assert store.failed_writes() == [] and sample.path.exists()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
@@ -13,30 +12,13 @@ from drawing import drag, line_points
 from gui.main_window import MainWindow
 from gui.session import Phase
 from model.recipes import get_recipe
-
-
-def bars(count: int, seed: int):
-    """Three trivially separable labels: horizontal, vertical and diagonal bars at random places."""
-    rng = np.random.default_rng(seed)
-    x = np.zeros((count, 28, 28), np.float32)
-    y = rng.integers(0, 3, count).astype(np.int64)
-    for image, label in zip(x, y):
-        offset, start = rng.integers(6, 20), rng.integers(3, 8)
-        for step in range(start, start + 16):
-            if label == 0:
-                image[offset:offset + 3, step] = 1.0
-            elif label == 1:
-                image[step, offset:offset + 3] = 1.0
-            else:
-                image[step, max(0, step - 2):step + 2] = 1.0
-    return x, y
+from tests.model.training_data import bars_data
 
 
 @pytest.fixture
 def fast_training(monkeypatch):
     """Makes every training in the window a small run on bars, so a test trains in a second or two."""
-    (x_train, y_train), (x_val, y_val) = bars(384, 0), bars(96, 1)
-    data = training.TaskData(x_train, y_train, x_val, y_val)
+    data = bars_data(train=384, val=96)
     small = get_recipe("quick").with_overrides(batch_size=32)
 
     def configure(epochs: int):
@@ -140,15 +122,19 @@ def test_digits_before_its_first_training_says_where_mnist_comes_from(window, mo
     assert "MNIST" in window.training_dock.mnist_message.text()
 
 
-def test_train_with_an_unfinished_training_offers_to_resume_it_with_its_own_recipe(window, monkeypatch):
+def test_train_with_an_unfinished_training_offers_to_resume_it_with_its_own_recipe(qtbot, monkeypatch):
     from model.architecture import build_model
     from model.checkpoints import CheckpointState, save_checkpoint
+    from model.tasks import get_task
 
-    labels = list(window.session.task.labels)
+    labels = list(get_task("shapes").labels)
     save_checkpoint(build_model([{"type": "flatten"}], 3, name="member2"),
                     CheckpointState("shapes", "best", labels, members=3, epochs=12, member=1, epoch=4))
+    # The window finds the unfinished training when it opens, as after quitting in the middle of one.
+    window = MainWindow("shapes", auto_train=False)
+    qtbot.addWidget(window)
+    window.show()
     dock = window.training_dock
-    dock._refresh()
     assert dock.resume_panel.isVisible()
     assert "Best training is saved: network 2 of 3, 4 of 12 epochs done" in dock.resume_message.text()
     started, answers = [], []
@@ -158,6 +144,7 @@ def test_train_with_an_unfinished_training_offers_to_resume_it_with_its_own_reci
     for _ in range(3):
         dock.train_button.click()
     assert started == [("best", {"resume": True, "task_name": "shapes", "epochs": 12}), ("quick", {})]
+    window.close()
 
 
 def test_a_missing_mnist_is_explained_without_a_traceback_but_a_bug_keeps_its_traceback(capsys):

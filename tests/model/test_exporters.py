@@ -11,16 +11,7 @@ from model import user_tasks
 from model.exporters import export_folder, export_model, export_npz
 from model.importers import import_path
 from model.samples import SampleStore
-from model.strokes import Stroke, render_strokes
-
-
-def _fill(store, per_label=3):
-    rng = np.random.default_rng(0)
-    for label, corners in (("vee", 3), ("zed", 4)):
-        for _ in range(per_label):
-            points = rng.uniform(20, 180, size=(corners, 2))
-            strokes = [Stroke(points, rng.uniform(4, 10))]
-            store.add(label, render_strokes(strokes, 200, 200), strokes)
+from tests.model.training_data import fill_store
 
 
 def _sorted_arrays(store, labels):
@@ -31,7 +22,7 @@ def _sorted_arrays(store, labels):
 
 def test_folder_export_then_import_gives_the_same_set(tmp_path):
     source = SampleStore("mine")
-    _fill(source)
+    fill_store(source, {"vee": 3, "zed": 3})
     dest = export_folder(source, tmp_path / "export")
     assert json.loads((dest / "labels.json").read_text()) == ["vee", "zed"]
     assert "Preprocessing" in (dest / "README.md").read_text()
@@ -49,7 +40,7 @@ def test_folder_export_then_import_gives_the_same_set(tmp_path):
 
 def test_npz_export_then_import_gives_the_same_set(tmp_path):
     source = SampleStore("mine")
-    _fill(source)
+    fill_store(source, {"vee": 3, "zed": 3})
     path = export_npz(source, tmp_path / "set.npz")
     with np.load(path) as data:
         assert data["x"].shape == (6, 28, 28) and data["label_names"].tolist() == ["vee", "zed"]

@@ -152,6 +152,17 @@ def test_stroke_width_reaches_mnist_width():
         assert 1.8 < width < 3.4, pen
 
 
+def test_blurred_and_coarse_scans_get_the_pen_width_of_sharp_drawings():
+    sharp = preprocess(_render(_two(width=24)))
+    # The same digit as a coarse, blurred scan: 32 px, soft edges, enlarged again blocky or smooth.
+    small = cv2.resize(_render(_two(width=24)), (43, 32), interpolation=cv2.INTER_AREA)
+    for sigma, method in ((1.0, cv2.INTER_NEAREST), (1.5, cv2.INTER_LINEAR)):
+        scan = cv2.resize(cv2.GaussianBlur(small, (0, 0), sigma), (430, 320), interpolation=method)
+        result = preprocess(scan)
+        assert result.sum() == pytest.approx(sharp.sum(), rel=0.25), sigma
+        assert np.abs(result - sharp).mean() < 0.1, sigma
+
+
 def test_position_in_the_frame_does_not_matter():
     centre = preprocess(_render(_two(400, 300, 150, 8)))
     for cx, cy in ((90, 160), (715, 515), (90, 515)):  # the '2' spans cx +- 75, cy - 150 .. cy + 75

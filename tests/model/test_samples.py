@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 
+import cv2
 import numpy as np
 import pytest
 
-from model import paths, samples
+from model import paths, sample_format, samples
+from model.preprocessing import preprocess
 from model.samples import SampleStore, validate_label
 from model.strokes import Stroke, render_strokes
 
@@ -78,28 +80,40 @@ def test_relabel_moves_files_and_updates_record():
     assert not (store.root / "square" / f"{sample_id}.json").exists()
 
 
-def test_load_arrays_preprocesses_and_uses_the_cache(monkeypatch):
+def _rewrite_png(path, image, mtime_ns):
+    """Replaces a saved PNG with `image`, uncompressed (so any two images of one size make files of one size),
+    and sets its modification time."""
+    assert cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 0])
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_load_arrays_preprocesses_and_caches_by_file_size_and_time():
     store = SampleStore("shapes")
-    store.add("circle", *_circle())
+    circle = store.add("circle", *_circle())
     store.add("line", *_line())
-    x, y, ids = store.load_arrays(["line", "circle"])
+    labels = ["line", "circle"]
+    x, y, ids = store.load_arrays(labels)
     assert x.shape == (2, 28, 28) and x.dtype == np.float32
     assert sorted(y.tolist()) == [0, 1] and len(ids) == 2
     assert x.max() == pytest.approx(1.0) and x[:, 0, 0].max() == 0.0
 
-    import model.samples as samples_module
-    calls = []
-    monkeypatch.setattr(samples_module, "_preprocess_file", lambda path: calls.append(path))
-    x2, y2, _ = store.load_arrays(["line", "circle"])
-    assert calls == [] and np.array_equal(x, x2) and np.array_equal(y, y2)
-    # A changed file is preprocessed again.
-    sample = store.samples("circle")[0]
-    os.utime(sample.path, ns=(1, 1))
-    monkeypatch.undo()
-    store.load_arrays(["line", "circle"])
-    monkeypatch.setattr(samples_module, "_preprocess_file", lambda path: calls.append(path))
-    store.load_arrays(["line", "circle"])
-    assert calls == []
+    position = ids.tolist().index(circle)
+    path = store.find(circle).path
+    dot = np.full((256, 256), 255, np.uint8)
+    cv2.circle(dot, (128, 128), 40, 0, -1)
+    stamp = 1_700_000_000_000_000_000
+    _rewrite_png(path, store.image(circle), stamp)
+    size = os.path.getsize(path)
+    cached = store.load_arrays(labels)[0][position]
+    # Another drawing in a file of the same size and time is not even read: the cache answers...
+    _rewrite_png(path, dot, stamp)
+    assert os.path.getsize(path) == size
+    np.testing.assert_array_equal(store.load_arrays(labels)[0][position], cached)
+    # ...until the file's modification time alone changes: then the file is preprocessed again.
+    os.utime(path, ns=(stamp + 10**9, stamp + 10**9))
+    fresh = store.load_arrays(labels)[0][position]
+    assert not np.array_equal(fresh, cached)
+    np.testing.assert_array_equal(fresh, preprocess(store.image(circle)))
 
 
 def test_crash_while_writing_png_leaves_store_consistent(monkeypatch):
@@ -113,13 +127,13 @@ def test_crash_while_writing_png_leaves_store_consistent(monkeypatch):
         return real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OSError, match="is full"):
         store.add("circle", *_circle(radius=30))
     monkeypatch.undo()
     assert [s.id for s in store.samples()] == [kept]
     leftovers = [p.name for p in (store.root / "circle").iterdir()]
     assert not [name for name in leftovers if ".part" in name]
-    assert store.cleanup() == 1  # the orphan record of the failed sample
+    assert store.cleanup() == 0  # the failed sample's record went with it
     assert sorted(p.name for p in (store.root / "circle").iterdir()) == [f"{kept}.json", f"{kept}.png"]
     x, y, ids = store.load_arrays()
     assert ids.tolist() == [kept]
@@ -147,6 +161,6 @@ def test_write_ndjson_has_one_quickdraw_object_per_sample():
 
 
 def test_ids_made_in_one_millisecond_still_sort_in_order_of_saving(monkeypatch):
-    monkeypatch.setattr(samples.time, "time", lambda: 1_800_000_000.0)
+    monkeypatch.setattr(sample_format.time, "time", lambda: 1_800_000_000.0)
     ids = [samples.new_id() for _ in range(50)]
     assert ids == sorted(ids) and len(set(ids)) == 50

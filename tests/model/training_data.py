@@ -1,9 +1,12 @@
-"""Small synthetic data for model tests: bars whose direction is the label, trivially separable."""
+"""Small synthetic data for tests: bars whose direction is the label (28x28 arrays, trivially separable), and
+drawings as strokes saved into a `SampleStore`, one shape per label."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from model.samples import SampleStore
+from model.strokes import Stroke, render_strokes
 from model.training import TaskData
 
 
@@ -30,3 +33,35 @@ def bars_data(train: int = 256, val: int = 96, seed: int = 0) -> TaskData:
     x_train, y_train = bars(train, seed)
     x_val, y_val = bars(val, seed + 1)
     return TaskData(x_train, y_train, x_val, y_val)
+
+
+def drawing(label: str, rng: np.random.Generator, size: int = 200) -> tuple[np.ndarray, list[Stroke]]:
+    """Returns (image, strokes): one varied drawing on a `size` square, dark ink on light.
+
+    "ring" and "circle" draw a ring, "bar" a near-vertical bar, "cross" two diagonals; any other label a random
+    zigzag of four corners.
+    """
+    scale = size / 200
+    cx, cy, r = rng.uniform(90, 110) * scale, rng.uniform(90, 110) * scale, rng.uniform(45, 70) * scale
+    width = rng.uniform(5, 12)
+    if label in ("ring", "circle"):
+        angles = np.linspace(0, 2 * np.pi, 40)
+        strokes = [Stroke(np.stack([cx + r * np.cos(angles), cy + r * np.sin(angles)], 1), width)]
+    elif label == "bar":
+        strokes = [Stroke(np.array([[cx, cy - r], [cx + rng.uniform(-8, 8) * scale, cy + r]]), width)]
+    elif label == "cross":
+        strokes = [Stroke(np.array([[cx - r, cy - r], [cx + r, cy + r]]), width),
+                   Stroke(np.array([[cx + r, cy - r], [cx - r, cy + r]]), width)]
+    else:
+        strokes = [Stroke(rng.uniform(20, 180, size=(4, 2)) * scale, width)]
+    return render_strokes(strokes, size, size), strokes
+
+
+def fill_store(store: SampleStore | str, counts: dict[str, int], seed: int = 0) -> SampleStore:
+    """Saves `counts[label]` drawings of each label (see `drawing`) into `store` (or the named task's store)."""
+    store = SampleStore(store) if isinstance(store, str) else store
+    rng = np.random.default_rng(seed)
+    for label, count in counts.items():
+        for _ in range(count):
+            store.add(label, *drawing(label, rng))
+    return store

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from model import preprocessing, samples
+from model import preprocessing, sample_format
 from model.preprocessing import load_image, preprocess
 from model.samples import SampleStore
 from tests.reliability.helpers import notices_naming
@@ -56,7 +56,7 @@ def test_saved_files_follow_the_users_umask(shapes_model):
 
 def test_a_png_that_cannot_be_encoded_is_refused_and_leaves_nothing(monkeypatch):
     store = SampleStore("shapes")
-    monkeypatch.setattr(samples.cv2, "imencode", lambda suffix, image: (False, None))
+    monkeypatch.setattr(sample_format.cv2, "imencode", lambda suffix, image: (False, None))
     with pytest.raises(ValueError, match="PNG"):
         store.add("circle", _ink())
     assert not (store.root / "circle").exists() or list((store.root / "circle").iterdir()) == []

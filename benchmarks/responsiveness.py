@@ -1,0 +1,241 @@
+"""Responsiveness, new path beside the old in one run: the live path, a frame of the docks, and the start.
+
+1. Live path: input -> every layer's output, `Predictor.run` by LiteRT (new) and by tf.function (old).
+2. Draw-to-painted docks: `Predictor.run` + every layer dock updated + Qt painting them, offscreen window
+   1600x900, for the Quick and the Best recipe (the Best figures use an untrained ensemble of three unless
+   --best-model is given: the weights do not change the timing).
+3. Start: the real window launched in a fresh process, an event-loop probe (a 5 ms QTimer recording every
+   interval) until the first prediction of a drawing; old = $CONVCANVAS_LIVE_RUNTIME=tensorflow, the
+   path before LiteRT (TensorFlow imported and the Keras model loaded at start).
+4. Saving (key-press save, data set browser): kept by benchmarks/saving.py; see SAVING below.
+
+    nice -n 10 python benchmarks/responsiveness.py [--model SHAPES_QUICK.keras] [--best-model M.keras]
+        [--runs 300] [--frames 150] [--starts 3]
+
+Figures are medians and 95th percentiles in milliseconds unless said; the machine's 2 cores are shared,
+so compare the columns of one run, not runs of different days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import numpy as np  # noqa: E402
+
+# SAVING: the key-press save path and the data set browser at 50,000 drawings are measured by
+# benchmarks/saving.py (its owner adds its figures there); this script runs it last if it exists.
+SAVING_SCRIPT = HERE / "saving.py"
+GAP_LIMIT_MS = 50.0
+
+
+def stats(values) -> str:
+    values = np.asarray(values, float)
+    return f"median {np.median(values):7.2f}   p95 {np.percentile(values, 95):7.2f}"
+
+
+def line(name: str, old, new) -> None:
+    ratio = np.median(old) / max(np.median(new), 1e-9)
+    print(f"  {name:<34} old {stats(old)}   new {stats(new)}   old/new {ratio:4.1f}x")
+
+
+def frames(count: int):
+    """A stroke that grows and moves, so every frame has a new image (as benchmarks/activation_frame.py)."""
+    for index in range(count):
+        image = np.zeros((28, 28), np.float32)
+        x = 6 + index % 16
+        image[6:22, x:x + 3] = 1.0
+        image[12:15, 6:6 + index % 18] = 1.0
+        yield image
+
+
+def predictors(model_path: Path):
+    """Returns (old, new) predictors of one saved model: tf.function over Keras, and LiteRT."""
+    from model.inference import Predictor, open_predictor
+    from model.model_store import load_model
+
+    keras_model, info = load_model(path=model_path)
+    new, _ = open_predictor(path=model_path)
+    if new.runtime != "litert":
+        raise SystemExit("LiteRT did not open the model (see the warning above); nothing to compare.")
+    return Predictor(keras_model, info.labels), new
+
+
+def untrained_model(recipe_name: str, folder: Path) -> Path:
+    """Saves an untrained Shapes network of a recipe and returns its path."""
+    from model.model_store import ModelInfo, save_model
+    from model.recipes import get_recipe
+    from model.tasks import SHAPES
+    from model.training import assemble_ensemble, build_member
+
+    recipe = get_recipe(recipe_name)
+    members = [build_member(recipe, SHAPES.num_classes, index) for index in range(recipe.members)]
+    keras_model = members[0] if len(members) == 1 else assemble_ensemble(members)
+    return save_model(keras_model, ModelInfo("shapes", list(SHAPES.labels), recipe_name, recipe.members),
+                      folder / f"untrained-{recipe_name}.keras")
+
+
+def timed_pair(old, new, inputs) -> tuple[list[float], list[float]]:
+    """Times two functions on each input, alternating, so both see the same load on a shared machine."""
+    times = ([], [])
+    for value in inputs:
+        for function, record in ((old, times[0]), (new, times[1])):
+            start = time.perf_counter()
+            function(value)
+            record.append((time.perf_counter() - start) * 1000.0)
+    return times
+
+
+def live_path(old, new, runs: int) -> None:
+    images = list(frames(runs))
+    for image in images[:10]:
+        old.run(image), new.run(image)
+    worst = max(float(np.abs(a.values - b.values).max()) for image in images[:20]
+                for a, b in zip(old.run(image).layers, new.run(image).layers))
+    line("Predictor.run (every layer)", *timed_pair(old.run, new.run, images))
+    print(f"  largest difference of any layer output, old vs new, 20 inputs: {worst:.1e}")
+
+
+def docks_frame(old, new, count: int) -> dict:
+    """Times inference + docks + paint per frame for both predictors in one offscreen window."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+    from gui.docks.layers import LayerDocks
+
+    app = QApplication.instance() or QApplication([])
+    _quiet_qt()
+
+    class Window(QMainWindow):
+        def add_dock(self, dock, area):
+            self.addDockWidget(area, dock)
+            dock.show()
+            return dock
+
+    window = Window()
+    window.setCentralWidget(QLabel("canvas"))
+    window.resize(1600, 900)
+    docks = LayerDocks(window, Qt.DockWidgetArea.BottomDockWidgetArea)
+    window.show()
+    result = {}
+    for name, predictor in (("old", old), ("new", new)):
+        docks.set_predictor(predictor)
+        for image in list(frames(5)):
+            docks.show_prediction(predictor.run(image))
+            app.processEvents()
+        times = []
+        for image in frames(count):
+            start = time.perf_counter()
+            docks.show_prediction(predictor.run(image))
+            app.processEvents()
+            times.append((time.perf_counter() - start) * 1000.0)
+        result[name] = times
+    window.close()
+    return result
+
+
+def _quiet_qt() -> None:
+    from PySide6.QtCore import qInstallMessageHandler
+
+    # The offscreen platform warns on every dock resize; the figures are what this script prints.
+    qInstallMessageHandler(lambda kind, context, message: None)
+
+
+def start_once(data_folder: Path, runtime: str, seconds: float) -> dict:
+    environment = dict(os.environ, CONVCANVAS_DATA_DIR=str(data_folder),
+                       XDG_CONFIG_HOME=str(data_folder / "config"), CONVCANVAS_LIVE_RUNTIME=runtime)
+    launched = time.time()
+    finished = subprocess.run([sys.executable, str(HERE / "start_probe.py"), "--launched", str(launched),
+                               "--seconds", str(seconds)], env=environment, capture_output=True, text=True)
+    lines = [text for text in finished.stdout.splitlines() if text.startswith("{")]
+    if not lines:
+        raise SystemExit(f"the start probe failed:\n{finished.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def start(model_path: Path, starts: int) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="convcanvas-start-"))
+    target = folder / "models" / "shapes"
+    target.mkdir(parents=True)
+    for suffix in (".keras", ".json"):
+        shutil.copy(model_path.with_suffix(suffix), target / f"model{suffix}")
+    from model.litert_convert import ensure_live_files
+
+    ensure_live_files(target / "model.keras")  # as a training leaves it: converted when saved
+    runs = {"old": [], "new": []}
+    for _ in range(starts):
+        for name, runtime in (("old", "tensorflow"), ("new", "litert")):
+            runs[name].append(start_once(folder, runtime, 30.0))
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"  (medians of {starts} starts each, alternating; seconds from launch unless said)")
+    for key, label in (("shown_s", "window shown"), ("usable_s", "window answers input (usable)"),
+                       ("first_prediction_s", "first prediction shown")):
+        old = np.median([run[key] or np.nan for run in runs["old"]])
+        new = np.median([run[key] or np.nan for run in runs["new"]])
+        print(f"  {label:<34} old {old:6.2f} s   new {new:6.2f} s")
+    for name in ("old", "new"):
+        longest = [max(run["intervals_ms"], default=0.0) for run in runs[name]]
+        over = [sum(1 for value in run["intervals_ms"] if value > GAP_LIMIT_MS) for run in runs[name]]
+        every = np.concatenate([run["intervals_ms"] for run in runs[name]])
+        print(f"  {name}: longest event-loop gap per start {', '.join(f'{value:.0f}' for value in longest)} ms; "
+              f"gaps over {GAP_LIMIT_MS:.0f} ms per start {over}; probe interval {stats(every)} ms; "
+              f"runtime {runs[name][0].get('runtime')}, TensorFlow imported: {runs[name][0]['tensorflow_imported']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a trained Shapes Quick model (.keras, its .json beside it); default: an "
+                        "untrained one (the weights do not change the timing)")
+    parser.add_argument("--best-model", help="a Best model (default: an untrained Best ensemble)")
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--frames", type=int, default=150)
+    parser.add_argument("--starts", type=int, default=3)
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="convcanvas-responsiveness-"))
+    local = scratch / "quick.keras"
+    if args.model:
+        quick = Path(args.model).resolve()
+        shutil.copy(quick, local)
+        shutil.copy(quick.with_suffix(".json"), local.with_suffix(".json"))
+    else:
+        local = untrained_model("quick", scratch)
+    best = Path(args.best_model).resolve() if args.best_model else untrained_model("best", scratch)
+    print(f"Responsiveness, old path beside new; {os.cpu_count()} CPUs (shared), load {os.getloadavg()[0]:.1f}")
+    old_quick, new_quick = predictors(local)
+    old_best, new_best = predictors(best)
+    print("1. Live path, input -> every layer's output (ms); goal: new median <= 1 ms")
+    print(" Quick:")
+    live_path(old_quick, new_quick, args.runs)
+    print(" Best (ensemble of 3):")
+    live_path(old_best, new_best, args.runs // 2)
+    print("2. Draw-to-painted docks per frame (ms); goal p95: Quick <= 8, Best <= 12")
+    for name, (old, new) in (("Quick", (old_quick, new_quick)), ("Best", (old_best, new_best))):
+        result = docks_frame(old, new, args.frames)
+        line(f"{name}: run + docks + paint", result["old"], result["new"])
+    print("3. Start with a saved model (real window, 5 ms event-loop probe); goal: no gap over 50 ms, usable <= 1 s")
+    start(local, args.starts)
+    print("4. Saving a drawing and the data set browser at 50,000 drawings:")
+    if SAVING_SCRIPT.is_file():
+        subprocess.run([sys.executable, str(SAVING_SCRIPT)], check=False)
+    else:
+        print("  (benchmarks/saving.py not here yet)")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
