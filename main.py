@@ -13,7 +13,7 @@ TASK_HELP = "shapes, digits, or a task you created in the window"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Returns the parser for `python main.py [gui|train|predict] ...`."""
+    """Returns the parser for `python main.py [gui|train|import|predict] ...`."""
     parser = argparse.ArgumentParser(
         prog="python main.py",
         description="ConvCanvas: draw shapes or digits and watch a convolutional network recognise them.\n"
@@ -39,7 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", metavar="MODEL.keras", help="save the model here instead of the data folder")
     train.add_argument("--resume", action="store_true", help="continue the unfinished training from its last "
                        "finished epoch, if there is one")
+    train.add_argument("--steps-per-epoch", type=int, metavar="N", help="end each epoch after N batches "
+                       "(a quick try of a large data set; default: the whole set)")
     train.add_argument("--mnist", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    importing = commands.add_parser("import", help="import whole Quick, Draw! .npy or .ndjson files into a task's "
+                                    "data, streamed from disk when it trains")
+    importing.add_argument("--task", required=True, help=TASK_HELP)
+    importing.add_argument("--per-label", type=int, metavar="N", help="at most N drawings per label (default: all)")
+    importing.add_argument("files", nargs="+", metavar="FILE", help="Quick, Draw! files (cat.npy, cat.ndjson, ...)")
 
     predict = commands.add_parser("predict", help="classify image files; prints one JSON object per line")
     predict.add_argument("--task", required=True, help=TASK_HELP)
@@ -58,7 +66,8 @@ def _add_gui_options(parser: argparse.ArgumentParser, hidden: bool = False) -> N
     parser.add_argument("--screenshot", metavar="PATH", default=None,
                         help=help_text("draw a sample, save a PNG of the window to PATH and quit"))
     parser.add_argument("--draw", metavar="SHAPE", default=None,
-                        help=help_text("what --screenshot draws: circle, square, triangle or a digit"))
+                        help=help_text("what --screenshot draws: circle, square, triangle, a digit, or nothing "
+                                      "(the window before the first stroke)"))
 
 
 def main(argv: list[str] | None = None) -> int:

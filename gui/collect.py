@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox
 
 from gui.docks.dataset import DatasetDock
-from gui.docks.retrain import RetrainDock
+from gui.docks.retrain import RetrainDock, describe_unfinished_retrain
 from gui.jobs import BackgroundJob
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
 from gui.saving import SaveController
 from model import correct as corrections
 from model import disk
 from model import user_tasks
+from model.retrain_checkpoint import unfinished_retrain
 from model.samples import SampleStore
 
 
@@ -53,6 +54,12 @@ class Collector(QObject):
         self.saver.correction_requested.connect(self._on_saver_correction_requested)
         self.saver.samples_changed.connect(self._on_saver_samples_changed)
         self.session.training_finished.connect(lambda *_: self.dataset_dock.refresh())
+        self.session.training_finished.connect(self._on_session_training_finished)
+        self.session.task_changed.connect(self._offer_unfinished_retrain)
+        window.prediction_dock.correction_requested.connect(
+            lambda label: self.saver.save(label, correct=True))
+        # Once the window is up: a retrain the last session left unfinished is offered where it shows.
+        QTimer.singleShot(0, lambda: self._offer_unfinished_retrain(self.session.task))
         # Closing the window first waits for the drawings still being written (an event filter, so the window's
         # own closeEvent stays as it is).
         window.installEventFilter(self)
@@ -139,11 +146,77 @@ class Collector(QObject):
         if paths:
             self.import_paths(paths)
 
-    def import_paths(self, paths, limit: int | None = 5000) -> BackgroundJob:
-        """Imports files or folders into the current task in the background; a toast reports the result."""
+    def import_paths(self, paths, limit: int | None = 5000) -> BackgroundJob | None:
+        """Imports files or folders into the current task in the background; a toast reports the result.
+
+        A data set ConvCanvas exported from a task with other labels is not imported at once: a question offers
+        to create that task (or to switch to one that has its labels) and import into it. Returns the import's
+        job, or None while that question is open (the job it starts is then `self.jobs[-1]`).
+        """
+        offer = self._export_offer(paths)
+        if offer is not None:
+            self._ask_about_export(paths, limit, *offer)
+            return None
+        return self._import_into(self.session.task, paths, limit)
+
+    def _export_offer(self, paths):
+        """(title, labels, existing task or None) for the first export whose labels the current task lacks."""
+        from model.importers import exported_task
+        from model.tasks import all_tasks
+
+        for path in paths:
+            found = exported_task(path)
+            if found is None or set(found[1]) <= set(self.session.task.labels):
+                continue
+            title, labels = found
+            having = [task for task in all_tasks().values() if set(labels) <= set(task.labels)]
+            return title, labels, having[0] if having else None
+        return None
+
+    def _ask_about_export(self, paths, limit, title: str, labels: list, existing) -> QMessageBox:
+        current = self.session.task.display_name
+        target = f"switch to {existing.display_name}" if existing else f"create a task '{title}' with them"
+        box = QMessageBox(QMessageBox.Icon.Question, "Import a data set",
+                          f"This data set has the labels {', '.join(labels)}, which {current} does not have "
+                          f"(all would be skipped). Import it as it is: {target}, then import into it?",
+                          parent=self.window)
+        create = box.addButton(f"Switch to {existing.display_name}" if existing else f"Create '{title}'",
+                               QMessageBox.ButtonRole.AcceptRole)
+        here = box.addButton(f"Import into {current}", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(create)
+
+        def answered(button) -> None:
+            if button is create:
+                try:
+                    task = existing or self._create_task(title, labels)
+                except ValueError as error:
+                    self._tell("Import", f"Could not create the task: {error}", icon=QMessageBox.Icon.Warning)
+                    return
+                self.add_task_to_switcher(task)
+                self.session.set_task(task.name)
+                self._import_into(task, paths, limit)
+            elif button is here:
+                self._import_into(self.session.task, paths, limit)
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not exec'd: the window (and a test) goes on while it waits
+        self.last_question = box
+        return box
+
+    def _create_task(self, title: str, labels: list):
+        from model.tasks import all_tasks
+
+        name, number = title, 1
+        while user_tasks.task_name_for(name) in all_tasks():
+            number += 1
+            name = f"{title} {number}"
+        return user_tasks.create_task(name, labels)
+
+    def _import_into(self, task, paths, limit) -> BackgroundJob:
         from model.importers import ImportReport, import_path
 
-        task = self.session.task
         store = SampleStore(task.name)
 
         def work():
@@ -233,9 +306,33 @@ class Collector(QObject):
         self.dataset_dock.show_samples(ids, note)
 
     def _on_saver_correction_requested(self, task_name: str, sample_id: str, label: str) -> None:
-        if not self.retrain_dock.start_correction(task_name, sample_id, label):
+        if self.retrain_dock.start_correction(task_name, sample_id, label):
+            self.window.prediction_dock.show_note(f"Saved as '{label}'; learning from it…")
+        else:
             self.saver.toast.show_message(f"Saved as '{label}'; no quick fine-tune now (the model is busy "
                                           "or not trained yet).")
+
+    def _on_session_training_finished(self, task_name: str, result) -> None:
+        if not (hasattr(result, "before") and hasattr(result, "after")):
+            return
+        if result.cancelled:
+            text = f"Correct me stopped; the drawing stays saved as '{result.label}'."
+        else:
+            index = result.labels.index(result.label)
+            text = (f"Correct me: '{result.label}' went from {100 * result.before[index]:.0f}% "
+                    f"to {100 * result.after[index]:.0f}%")
+        self.window.prediction_dock.show_note(text)
+        self.saver.toast.show_message(text, duration_ms=8000)
+
+    def _offer_unfinished_retrain(self, task) -> None:
+        state = unfinished_retrain(task)
+        if state is None or self.session.is_training():
+            return
+        self.retrain_dock.refresh()
+        self.retrain_dock.show()
+        self.retrain_dock.raise_()
+        self.saver.toast.show_message(f"{task.display_name}: {describe_unfinished_retrain(state).lower()}", "Resume",
+                                      lambda: self.retrain_dock.start_retrain(resume=True), duration_ms=15000)
 
     def _on_index_samples_listed(self, task_name: str) -> None:
         if task_name == self.session.task.name:

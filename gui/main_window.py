@@ -20,6 +20,7 @@ from gui.progress_text import model_summary, progress_fraction
 from gui.session import ModelSession, Phase
 from gui.toolbar import DrawingToolBar
 from model.preprocessing import preprocess
+from model.tasks import all_tasks, get_task
 
 # Bump when the docks change, so an old saved layout is not forced onto a new set of docks.
 LAYOUT_VERSION = 1
@@ -232,12 +233,18 @@ class MainWindow(QMainWindow):
     def _on_session_training_finished(self, task_name: str, result) -> None:
         cancelled = bool(getattr(result, "cancelled", False))
         word = "cancelled (last good model kept)" if cancelled else "finished"
-        self.statusBar().showMessage(f"Training {task_name} {word}.", 8000)
+        self.statusBar().showMessage(f"Training {_title(task_name)} {word}.", 8000)
 
     def _on_session_training_failed(self, task_name: str, kind: str, message: str) -> None:
         self.training_dock.show()
         self.training_dock.raise_()
-        if kind != "mnist_unavailable":
+        if kind == "not_enough_drawings":
+            # Opened, not exec'd: the window stays usable for drawing the missing ones.
+            box = QMessageBox(QMessageBox.Icon.Information, "Not enough drawings yet", message,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        elif kind != "mnist_unavailable":
             QMessageBox.warning(self, "Training failed", f"Training {task_name} failed.\n\n{message}")
 
     def _refresh_status(self, *_args) -> None:
@@ -246,7 +253,7 @@ class MainWindow(QMainWindow):
             percent = f" {100 * progress_fraction(session.last_progress):.0f}%"
         else:
             percent = ""
-        training = f"  ·  Training {session.training_task}…{percent}" if session.is_training() else ""
+        training = f"  ·  Training {_title(session.training_task)}…{percent}" if session.is_training() else ""
         if session.phase == Phase.READY and session.info is not None:
             text = model_summary(session.task.display_name, session.info)
         elif session.phase == Phase.LOADING:
@@ -306,8 +313,15 @@ class MainWindow(QMainWindow):
 
 
 def _remembered_task() -> str:
-    """The task used last, or Shapes when that task is gone (deleted, or refused from a damaged tasks.json)."""
-    from model.tasks import all_tasks
-
+    """The task used last, or Shapes when that task is gone (deleted, in another data folder given by
+    --data-dir, or refused from a damaged tasks.json)."""
     remembered = str(QSettings().value("task", "shapes"))
     return remembered if remembered in all_tasks() else "shapes"
+
+
+def _title(task_name: str) -> str:
+    """Returns the name a task is shown by ("My doodles"), or `task_name` if it is no longer known."""
+    try:
+        return get_task(task_name).display_name
+    except KeyError:
+        return task_name

@@ -62,7 +62,8 @@ def progress_details(progress) -> str:
 def model_accuracy(info) -> float | None:
     """Returns the best-named accuracy in a ModelInfo's metrics (test, then validation, then training)."""
     metrics = getattr(info, "metrics", None) or {}
-    for key in ("test_accuracy", "accuracy_test", "val_accuracy", "validation_accuracy", "accuracy"):
+    for key in ("test_accuracy", "accuracy_test", "val_accuracy", "validation_accuracy", "after_accuracy",
+                "accuracy"):
         value = metrics.get(key)
         if isinstance(value, (int, float)):
             return float(value)
@@ -85,12 +86,28 @@ def format_trained_at(value) -> str:
     return moment.strftime("%d %b %Y, %H:%M")
 
 
+# How each way of training reads to a user (`ModelInfo.recipe` and the session's training recipe).
+RECIPE_WORDS = {
+    "quick": "Quick recipe",
+    "best": "Best recipe",
+    "scratch": "trained on your drawings",
+    "finetune": "retrained on your drawings",
+    "retrain": "retraining on your drawings",
+    "correction": "corrected with Correct me",
+}
+
+
+def recipe_words(recipe) -> str:
+    """Returns how a recipe or way of training reads to a user: "scratch" -> "trained on your drawings"."""
+    return RECIPE_WORDS.get(str(recipe), str(recipe))
+
+
 def model_summary(task_title: str, info) -> str:
-    """Returns "Shapes · quick · 97.8% accuracy · trained 23 Nov 2026, 11:40" for the status bar."""
+    """Returns "Shapes · Quick recipe · 97.8% accuracy · trained 23 Nov 2026, 11:40" for the status bar."""
     parts = [task_title]
     recipe = getattr(info, "recipe", None)
     if recipe:
-        parts.append(str(recipe))
+        parts.append(recipe_words(recipe))
     members = int(getattr(info, "members", 1) or 1)
     if members > 1:
         parts.append(f"ensemble of {members}")

@@ -1,4 +1,7 @@
-"""`--screenshot PATH`: open the window offscreen, draw a scripted sample once a model is ready, save a PNG."""
+"""`--screenshot PATH`: open the window offscreen, draw a scripted sample once a model is ready, save a PNG.
+
+`--draw nothing` saves the window as it opens, model loaded and canvas empty, before the first stroke.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +15,16 @@ from model.storage import atomic_path
 
 # Training Digits from scratch takes minutes on 2 cores; give up after this long.
 TIMEOUT_MS = 20 * 60 * 1000
+NOTHING = "nothing"
 
 
 def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
     """Runs the app until the window shows a prediction of `drawing`, saves it to `path`, returns the exit code."""
     from gui.main_window import MainWindow
 
-    if drawing not in NAMES:
-        print(f"error: --draw {drawing!r} is not a drawing I know; expected one of: {', '.join(NAMES)}.",
-              file=sys.stderr)
+    if drawing not in (*NAMES, NOTHING):
+        print(f"error: --draw {drawing!r} is not a drawing I know; expected one of: {', '.join(NAMES)}, "
+              f"or {NOTHING} for the window before the first stroke.", file=sys.stderr)
         return 2
     task_name = task_name or ("digits" if drawing.isdigit() else "shapes")
     try:
@@ -46,8 +50,11 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
 
     def draw_when_ready() -> None:
         session = window.session
-        if session.phase == Phase.READY and not window.canvas.strokes():
-            # Docks that follow the model (one per layer) appear now; draw once the canvas has its size.
+        if session.phase == Phase.READY and drawing == NOTHING and not outcome.get("saving"):
+            outcome["saving"] = True
+            QTimer.singleShot(800, save)
+        elif session.phase == Phase.READY and not window.canvas.strokes():
+            # Let the docks that follow the model (one per layer) settle before drawing.
             QTimer.singleShot(800, draw)
         elif session.phase in (Phase.MISSING, Phase.ERROR) and not session.is_training() \
                 and not outcome.get("training_started"):
@@ -56,6 +63,8 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
             session.train("quick")
 
     def draw(again: bool = False) -> None:
+        if drawing == NOTHING:
+            return
         if again or not window.canvas.strokes():
             canvas = window.canvas
             outcome["drawn_size"] = canvas.size()
@@ -71,7 +80,7 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
         QTimer.singleShot(300, save)
 
     def save() -> None:
-        if window.canvas.size() != outcome.get("drawn_size"):
+        if drawing != NOTHING and window.canvas.size() != outcome.get("drawn_size"):
             # The canvas changed size as docks appeared: fit the drawing to it again and wait for its prediction.
             outcome["saving"] = False
             draw(again=True)
@@ -84,8 +93,10 @@ def run_screenshot(app, path: str, drawing: str, task_name: str | None) -> int:
         except OSError as error:
             finish(1, f"error: could not save the screenshot to {path}: {error}")
             return
-        print(f"Saved {path}: {window.prediction_dock.top_label() or 'no guess'} "
-              f"for a drawn {drawing}.")
+        if drawing == NOTHING:
+            print(f"Saved {path}: the window before the first stroke.")
+        else:
+            print(f"Saved {path}: {window.prediction_dock.top_label() or 'no guess'} for a drawn {drawing}.")
         finish(0)
 
     def failed(task: str, kind: str, message: str) -> None:

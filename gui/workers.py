@@ -43,14 +43,17 @@ def describe_error(error: BaseException) -> str:
 
 def error_kind(error: BaseException) -> str:
     """Classifies a worker error so the window can offer the right remedy: "mnist_unavailable", "disk" (full,
-    read-only or forbidden: the message says it all, no traceback is printed) or "error"."""
+    read-only or forbidden: the message says it all, no traceback is printed), "not_enough_drawings" or "error"."""
     from model import disk
+    from model.drawings_data import NotEnoughDrawingsError
     from model.mnist import MnistUnavailableError
 
     if isinstance(error, MnistUnavailableError):
         return "mnist_unavailable"
     if disk.is_disk_error(error):
         return "disk"
+    if isinstance(error, NotEnoughDrawingsError):
+        return "not_enough_drawings"
     return "error"
 
 
@@ -128,7 +131,8 @@ class InferenceWorker(QObject):
         try:
             predictor, info = inference.open_predictor(task_name)
             # The first call allocates (or traces) the network; do it now rather than on the user's first stroke.
-            predictor.run(np.zeros((28, 28), np.float32))
+            # Its blank answer lets the layer docks appear before anything is drawn.
+            predictor.warm_up()
         except model_store.ModelNotFoundError:
             self._predictor = None
             self.model_missing.emit(task_name)
@@ -188,7 +192,8 @@ class TrainingWorker(QObject):
         progress(object): a `model.training.TrainingProgress`, per batch and epoch.
         epoch_ended(object): whatever the job passes to `epoch_end` after each epoch.
         finished(object): the job's result (also after a cancel: the job keeps the last good model).
-        failed(str kind, str message): the job raised; kind is "mnist_unavailable", "disk" or "error".
+        failed(str kind, str message): the job raised; kind is "mnist_unavailable", "disk", "not_enough_drawings"
+            or "error".
     """
 
     progress = Signal(object)

@@ -2,7 +2,8 @@
 
 `models_dir(task)/checkpoints/` holds `state.json` (recipe, labels, which member is training and how
 many of its epochs are done) and `member<k>.keras` per member begun, saved with its optimizer state.
-Every file is written atomically; the folder is removed once the finished model is saved.
+Every file is written atomically; the folder is removed once the finished model is saved. Workers of a
+distributed training other than the chief keep theirs in `checkpoints/<worker>/`.
 """
 
 from __future__ import annotations
@@ -40,8 +41,14 @@ class CheckpointState:
 
 
 def checkpoint_dir(task_name: str) -> Path:
-    """Returns the folder of a task's training checkpoints."""
-    return models_dir(task_name) / "checkpoints"
+    """Returns the folder of a task's training checkpoints.
+
+    In a distributed training (`model.distributed`) each worker but the chief keeps its own copy in a subfolder
+    named after it, so workers sharing a data folder never write one file, and each can resume on its own.
+    """
+    from model.distributed import worker_name
+
+    return models_dir(task_name) / "checkpoints" / worker_name()
 
 
 def member_path(task_name: str, member: int) -> Path:

@@ -1,4 +1,4 @@
-"""The headless commands: `python main.py train ...` and `python main.py predict ...`.
+"""The headless commands: `python main.py train ...`, `python main.py predict ...` and `python main.py import ...`.
 
 Progress and errors go to stderr, results to stdout (one JSON object per line for predict), so the
 output can be piped. Exit codes: 0 all well, 1 something failed (each failure named on stderr; a full or
@@ -43,7 +43,7 @@ def _run(args) -> int:
         return 2
     _import_tensorflow_quietly()
     try:
-        return {"train": _train, "predict": _predict}[args.command](task, args)
+        return {"train": _train, "predict": _predict, "import": _import}[args.command](task, args)
     except KeyboardInterrupt:
         _error("Interrupted. Continue later with --resume (the last finished epoch is kept).")
         return 130
@@ -93,10 +93,12 @@ def _train(task, args) -> int:
     from model.mnist import MnistUnavailableError
     from model.training import train_task
 
+    if not _start_distribution(args):
+        return 2
     recipe, epochs = _recipe_and_epochs(task, args)
     try:
-        result = train_task(task, recipe, epochs=epochs, resume=args.resume,
-                            progress=_progress_printer(), out_path=args.out)
+        result = train_task(task, recipe, epochs=epochs, resume=args.resume, progress=_progress_printer(),
+                            out_path=args.out, steps_per_epoch=getattr(args, "steps_per_epoch", None))
     except (MnistUnavailableError, ValueError) as error:
         _error(str(error))
         return 1
@@ -104,9 +106,29 @@ def _train(task, args) -> int:
         _error("Training stopped before the end; nothing new was saved.")
         return 1
     figures = ", ".join(f"{key} {value}" for key, value in result.metrics.items())
-    _say(f"Saved {result.model_path} ({figures}).")
+    saved = f"Saved {result.model_path}" if result.model_path else "Done; the chief worker saved the model"
+    _say(f"{saved} ({figures}).")
     print(json.dumps({"task": task.name, "model": str(result.model_path), **result.metrics}))
     return 0
+
+
+def _start_distribution(args) -> bool:
+    """Makes the tf.distribute strategy before any other TensorFlow operation; False if TF_CONFIG is malformed.
+
+    A worker of a multi-worker training always resumes: restarted after a failure, it picks up the last epoch
+    its checkpoint holds, as the other workers do.
+    """
+    from model import distributed
+
+    try:
+        spread = distributed.describe()
+    except ValueError as error:
+        _error(str(error))
+        return False
+    if spread != "one device":
+        _say(f"Training on {spread}.")
+    args.resume = args.resume or distributed.is_multi_worker()
+    return True
 
 
 def _recipe_and_epochs(task, args) -> tuple[str, int | None]:
@@ -126,6 +148,30 @@ def _recipe_and_epochs(task, args) -> tuple[str, int | None]:
         done = f"network {state.member + 1}/{state.members}, " if state.members > 1 else ""
         _say(f"Resuming {state.recipe}: {done}{state.epoch}/{state.epochs} epochs done.")
     return recipe, epochs
+
+
+def _import(task, args) -> int:
+    """Imports whole Quick, Draw! files into the task's streamed data (`model.quickdraw`), with progress."""
+    from model.quickdraw import import_quickdraw
+
+    failures = 0
+    for file in args.files:
+        last = [0.0]
+
+        def show(fraction, added, file=file):
+            if time.monotonic() - last[0] >= PROGRESS_EVERY_S:
+                last[0] = time.monotonic()
+                _say(f"{file}: {fraction:.0%}, {added} images")
+
+        try:
+            report = import_quickdraw(file, task, limit=args.per_label, progress=show)
+        except (OSError, ValueError) as error:
+            failures += 1
+            _error(str(error) if str(file) in str(error) else f"{file}: {error}")
+            continue
+        _say(report.summary())
+        print(json.dumps({"file": file, "added": report.added, "skipped": report.skipped}), flush=True)
+    return 1 if failures else 0
 
 
 def _predict(task, args) -> int:

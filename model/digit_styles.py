@@ -14,12 +14,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from model.training_progress import stop_if_asked
+
 _SCALE = 4  # flags and fat pens are drawn at 4x, then area-reduced, for MNIST's soft edges
 _PAD = 8  # room for a flag or a fat pen; `preprocess` frames the result again
 _FAT_SCALE = 2
 
 
-def add_flagged_ones(images: np.ndarray, labels: np.ndarray, share: float = 1.0, seed: int = 0):
+def add_flagged_ones(images: np.ndarray, labels: np.ndarray, share: float = 1.0, seed: int = 0, *,
+                     should_stop=None):
     """Returns copies of a share of the 1s among MNIST-style images, each with a flag drawn on.
 
     Args:
@@ -27,6 +30,7 @@ def add_flagged_ones(images: np.ndarray, labels: np.ndarray, share: float = 1.0,
         labels: (N,) digit labels.
         share: the fraction of the 1s to copy with a flag.
         seed: which 1s, and each flag's angle and length.
+        should_stop: polled per image; True raises `TrainingCancelled`.
 
     Returns:
         `(flagged, labels)`: (K, 44, 44) uint8 images (padded: a flag may reach past MNIST's frame) and
@@ -35,8 +39,12 @@ def add_flagged_ones(images: np.ndarray, labels: np.ndarray, share: float = 1.0,
     rng = np.random.default_rng(seed)
     ones = np.flatnonzero(np.asarray(labels) == 1)
     chosen = rng.choice(ones, size=int(round(share * len(ones))), replace=False) if len(ones) else ones
-    flagged = [_with_flag(images[index], rng) for index in np.sort(chosen)]
-    flagged = [image for image in flagged if image is not None]
+    flagged = []
+    for index in np.sort(chosen):
+        stop_if_asked(should_stop)
+        image = _with_flag(images[index], rng)
+        if image is not None:
+            flagged.append(image)
     size = 28 + 2 * _PAD
     return np.array(flagged, np.uint8).reshape(-1, size, size), np.ones(len(flagged), np.int64)
 
@@ -82,7 +90,8 @@ def _stem_angle(image: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(dy, -dx)))
 
 
-def add_fat_pen_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.08, seed: int = 0):
+def add_fat_pen_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.08, seed: int = 0, *,
+                       should_stop=None):
     """Returns copies of a share of MNIST-style images redrawn with a pen a fifth to a third of their height.
 
     Args:
@@ -90,6 +99,7 @@ def add_fat_pen_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.
         labels: (N,) digit labels.
         share: the fraction of the images to copy.
         seed: which images, and each one's pen.
+        should_stop: polled per image; True raises `TrainingCancelled`.
 
     Returns:
         `(fat, labels)`: (K, 88, 88) uint8 images and their labels; pass the images through `preprocess`.
@@ -98,7 +108,11 @@ def add_fat_pen_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.
     """
     rng = np.random.default_rng(seed)
     chosen = np.sort(rng.choice(len(images), size=int(round(share * len(images))), replace=False))
-    fat = np.array([_fat_pen(images[index], rng) for index in chosen], np.uint8)
+    fat = []
+    for index in chosen:
+        stop_if_asked(should_stop)
+        fat.append(_fat_pen(images[index], rng))
+    fat = np.array(fat, np.uint8)
     size = _FAT_SCALE * (28 + 2 * _PAD)
     return fat.reshape(-1, size, size), np.asarray(labels)[chosen].astype(np.int64)
 

@@ -35,8 +35,11 @@ class EpochLogs:
 
 
 def fit(keras_model, x, y, validation, *, epochs, learning_rate, batch_size, seed, progress, should_stop=None,
-        epoch_end=None, augmentation=FINE_TUNE_AUGMENTATION):
-    """Compiles and trains `keras_model` on (x, y) with on-the-fly variation; returns (history, cancelled)."""
+        epoch_end=None, augmentation=FINE_TUNE_AUGMENTATION, initial_epoch: int = 0):
+    """Compiles and trains `keras_model` on (x, y) with on-the-fly variation; returns (history, cancelled).
+
+    `initial_epoch` epochs count as done already (a resumed retrain runs only the rest).
+    """
     import keras
     import tensorflow as tf
 
@@ -51,8 +54,8 @@ def fit(keras_model, x, y, validation, *, epochs, learning_rate, batch_size, see
                .prefetch(2))
     x_val, y_val = validation
     batches = math.ceil(len(x) / batch_size)
-    callback = _ProgressCallback(epochs, batches, progress, should_stop, epoch_end)
-    keras_model.fit(dataset, epochs=epochs, verbose=0, callbacks=[callback], shuffle=False,
+    callback = _ProgressCallback(epochs, batches, progress, should_stop, epoch_end, initial_epoch)
+    keras_model.fit(dataset, epochs=epochs, initial_epoch=initial_epoch, verbose=0, callbacks=[callback], shuffle=False,
                     validation_data=(x_val[..., np.newaxis], y_val) if len(x_val) else None)
     return callback.history, callback.cancelled
 
@@ -61,9 +64,9 @@ def _progress_callback_class():
     import keras
 
     class ProgressCallback(keras.callbacks.Callback):
-        def __init__(self, epochs, batches, progress, should_stop, epoch_end):
+        def __init__(self, epochs, batches, progress, should_stop, epoch_end, initial_epoch=0):
             super().__init__()
-            self.epochs, self.batches = epochs, batches
+            self.epochs, self.batches, self.initial_epoch = epochs, batches, initial_epoch
             self.report, self.should_stop, self.epoch_end = progress, should_stop, epoch_end
             self.history, self.cancelled, self.epoch = [], False, 0
             self.started = time.monotonic()
@@ -72,9 +75,9 @@ def _progress_callback_class():
             self.epoch = epoch
 
         def on_train_batch_end(self, batch, logs=None):
-            done = self.epoch * self.batches + batch + 1
+            done = (self.epoch - self.initial_epoch) * self.batches + batch + 1
             elapsed = time.monotonic() - self.started
-            eta = elapsed / done * (self.epochs * self.batches - done)
+            eta = elapsed / done * ((self.epochs - self.initial_epoch) * self.batches - done)
             self.report(RetrainProgress("training", epoch=self.epoch + 1, epochs=self.epochs, batch=batch + 1,
                                         batches=self.batches, logs=dict(logs or {}), elapsed_s=elapsed, eta_s=eta))
             if self.should_stop is not None and self.should_stop():

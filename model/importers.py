@@ -316,3 +316,32 @@ def _sidecar_strokes(image_path: Path):
         return None
     return strokes if checks.coordinates_problem(strokes) is None else None
 
+
+
+def exported_task(path) -> tuple[str, list[str]] | None:
+    """Returns (suggested task title, labels) of a data set ConvCanvas exported, or None for anything else.
+
+    A folder export holds `labels.json` (and a README titled "# ConvCanvas data set: <task>"); an .npz export
+    holds `label_names`. The title is the exported task's name, else the file or folder name.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
+            heading = (path / "README.md").read_text(encoding="utf-8").splitlines()[:1] \
+                if (path / "README.md").is_file() else []
+            prefix = "# ConvCanvas data set: "
+            name = heading[0][len(prefix):] if heading and heading[0].startswith(prefix) else path.name
+            name = name[:-len("-drawings")] if name.endswith("-drawings") else name
+        elif path.suffix.lower() == ".npz":
+            with np.load(path, allow_pickle=False) as data:
+                labels = [str(label) for label in data["label_names"]] if "label_names" in data else None
+            name = path.stem
+        else:
+            return None
+    except (OSError, ValueError, KeyError):
+        return None
+    if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(label, str) for label in labels):
+        return None
+    title = name.replace("-", " ").replace("_", " ").strip()
+    return (title[:1].upper() + title[1:]) or "Imported", labels

@@ -130,6 +130,7 @@ class Predictor:
         self._run_functions: dict[int, object] = {}
         self._layer_specs: dict[int, list[tuple[str, str, dict]]] = {}
         self._predict_function = None
+        self.blank: Prediction | None = None
 
     @property
     def runtime(self) -> str:
@@ -175,6 +176,16 @@ class Predictor:
         for (name, kind, config), values in zip(specs, layer_values):
             layers.append(LayerOutput(name, kind, values, config))
         return Prediction(probabilities.astype(np.float32), layers, member, self)
+
+    def warm_up(self) -> Prediction:
+        """Traces the compiled function on a blank image and keeps that answer as `blank`.
+
+        Returns:
+            The `Prediction` for an empty 28x28 image: every layer's name and shape, so a view can lay
+            itself out before the first drawing.
+        """
+        self.blank = self.run(np.zeros((28, 28), np.float32))
+        return self.blank
 
     def predict(self, image28: np.ndarray) -> np.ndarray:
         """Returns the probabilities for one (28, 28) image, or (N, num_labels) for (N, 28, 28) images."""

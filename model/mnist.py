@@ -32,6 +32,7 @@ from model.pen_digits import add_pen_copies
 from model.scan_digits import add_scan_copies
 from model.paths import MNIST_ENV, data_dir
 from model.storage import atomic_write_bytes
+from model.training_progress import stop_if_asked
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 _KEYS = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
@@ -85,7 +86,7 @@ def load_mnist(path: str | os.PathLike | None = None):
     return _read_npz(found)
 
 
-def load_mnist_for_training(path: str | os.PathLike | None = None):
+def load_mnist_for_training(path: str | os.PathLike | None = None, should_stop=None):
     """Loads what Digits trains on: the preprocessed training set, the same images as MNIST has them, and the test set.
 
     A recipe with a `source_share` shows each training digit sometimes one way, sometimes the other, so
@@ -96,15 +97,18 @@ def load_mnist_for_training(path: str | os.PathLike | None = None):
         as from `load_mnist_preprocessed`; `x_train_source` the training images before `preprocess`
         (MNIST's 60,000 as published; the flagged and fat-pen copies, having no other 28x28 form, as
         preprocessed). Images float32 (N, 28, 28) in [0, 1].
+
+    Raises:
+        TrainingCancelled: `should_stop()` turned True while the preprocessed copy was being made.
     """
-    (x_train, y_train), test = load_mnist_preprocessed(path)
+    (x_train, y_train), test = load_mnist_preprocessed(path, should_stop)
     (published, _), _ = load_mnist(path)
     x_source = x_train.copy()
     x_source[:len(published)] = published * np.float32(1 / 255)
     return (x_train, x_source, y_train), test
 
 
-def load_mnist_preprocessed(path: str | os.PathLike | None = None):
+def load_mnist_preprocessed(path: str | os.PathLike | None = None, should_stop=None):
     """Loads MNIST with every image passed through `preprocess`, from the cache when possible.
 
     The training set is MNIST's 60,000 images followed by flagged copies of some of its 1s and fat-pen
@@ -113,8 +117,16 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None):
     copies as scanners and small bitmaps hold them (`model.scan_digits`), rendered as any drawing;
     the test set is MNIST's own 10,000, prepared as the app prepares any drawing.
 
+    Args:
+        path: an `mnist.npz`; None searches.
+        should_stop: polled per image while the cache is made (minutes, once); True stops at once, writing
+            no cache.
+
     Returns:
         `((x_train, y_train), (x_test, y_test))` with float32 (N, 28, 28) images in [0, 1].
+
+    Raises:
+        TrainingCancelled: `should_stop()` turned True.
     """
     found = find_mnist(path) or _download()
     cache = _cache_path(found)
@@ -123,18 +135,19 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None):
         return cached
     # No cache yet, or a damaged one (a killed write cannot leave one: it is written atomically): build it.
     (x_train, y_train), (x_test, y_test) = _read_npz(found)
-    flagged, flagged_labels = add_flagged_ones(x_train, y_train)
-    fat, fat_labels = add_fat_pen_copies(x_train, y_train)
-    pen, pen_labels = add_pen_copies(x_train, y_train)
-    scans, scan_labels = add_scan_copies(x_train, y_train)
+    flagged, flagged_labels = add_flagged_ones(x_train, y_train, should_stop=should_stop)
+    fat, fat_labels = add_fat_pen_copies(x_train, y_train, should_stop=should_stop)
+    pen, pen_labels = add_pen_copies(x_train, y_train, should_stop=should_stop)
+    scans, scan_labels = add_scan_copies(x_train, y_train, should_stop=should_stop)
     # The pen copies and coarse scans are images like any the app reads: rendered as it renders them.
-    x_train = np.concatenate([_to_uint8(preprocess_images(images, drop_faint=True))
-                              for images in (x_train, flagged, fat)]
-                             + [_to_uint8(preprocess_images(images)) for images in (pen, scans)])
+    x_train = np.concatenate(
+        [_to_uint8(preprocess_images(images, drop_faint=True, should_stop=should_stop))
+         for images in (x_train, flagged, fat)]
+        + [_to_uint8(preprocess_images(images, should_stop=should_stop)) for images in (pen, scans)])
     y_train = np.concatenate([y_train, flagged_labels, fat_labels, pen_labels, scan_labels])
     # Stored as uint8 (a quarter of the size); training quantises to uint8 anyway.
     arrays = {"x_train": x_train, "y_train": y_train,
-              "x_test": _to_uint8(preprocess_images(x_test)), "y_test": y_test}
+              "x_test": _to_uint8(preprocess_images(x_test, should_stop=should_stop)), "y_test": y_test}
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     atomic_write_bytes(cache, buffer.getvalue())
@@ -166,15 +179,17 @@ def _remove_stale_caches(current: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def preprocess_images(images: np.ndarray, *, drop_faint: bool = False) -> np.ndarray:
+def preprocess_images(images: np.ndarray, *, drop_faint: bool = False, should_stop=None) -> np.ndarray:
     """Passes MNIST-style images (white on black, any size) through `preprocess`; (N, 28, 28) float32.
 
-    `drop_faint=True` renders them as the training set is (see the module's docstring).
+    `drop_faint=True` renders them as the training set is (see the module's docstring); `should_stop` is
+    polled per image (True raises `TrainingCancelled`).
     """
     from model.preprocessing import preprocess
 
     result = np.zeros((len(images), 28, 28), np.float32)
     for index, image in enumerate(images):
+        stop_if_asked(should_stop)
         processed = preprocess(image, ink="light", drop_faint=drop_faint)
         if processed is not None:
             result[index] = processed

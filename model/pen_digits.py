@@ -12,13 +12,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from model.training_progress import stop_if_asked
+
 _SCALE = 3  # skeletons are found at 3x MNIST's resolution, so loops do not close up
 _PAD = 4
 _RENDER = 4  # the polylines are drawn at 4x the skeleton's resolution, as a canvas is finer than 28 px
 _SUBPIXEL_BITS = 3
+# Digits thinned in one go: small enough that a cancel between batches is answered within a second.
+_THIN_BATCH = 100
 
 
-def add_pen_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.15, seed: int = 0):
+def add_pen_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.15, seed: int = 0, *,
+                   should_stop=None):
     """Returns copies of a share of MNIST-style images redrawn as thin, angular pen-tablet polylines.
 
     Args:
@@ -26,6 +31,7 @@ def add_pen_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.15, 
         labels: (N,) digit labels.
         share: the fraction of the images to copy.
         seed: which images, and how coarsely each is sampled and how thick its pen is.
+        should_stop: polled per image; True raises `TrainingCancelled`.
 
     Returns:
         `(pen, labels)`: (K, S, S) uint8 images, white on black, and their labels; pass the images
@@ -36,8 +42,14 @@ def add_pen_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.15, 
     if not len(chosen):
         size = (28 + 2 * _PAD) * _SCALE * _RENDER
         return np.zeros((0, size, size), np.uint8), np.zeros(0, np.int64)
-    skeletons = thin(_binarise(np.asarray(images)[chosen]))
-    pen = np.array([_redraw(skeleton, rng) for skeleton in skeletons], np.uint8)
+    pen = []
+    # Each digit is thinned on its own, so thinning them a batch at a time gives the same skeletons.
+    for start in range(0, len(chosen), _THIN_BATCH):
+        stop_if_asked(should_stop)
+        for skeleton in thin(_binarise(np.asarray(images)[chosen[start:start + _THIN_BATCH]])):
+            stop_if_asked(should_stop)
+            pen.append(_redraw(skeleton, rng))
+    pen = np.array(pen, np.uint8)
     return pen, np.asarray(labels)[chosen].astype(np.int64)
 
 

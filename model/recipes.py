@@ -72,6 +72,8 @@ class Recipe:
             blur and framing) rather than preprocessed, where the data holds both (Digits).
         task_epochs: per-task overrides of `epochs` (Shapes needs fewer).
         shapes_per_label: generated Shapes drawings per label.
+        min_epoch_size: for a task of the user's own, their drawings are repeated (each copy varied) until an
+            epoch holds this many images.
     """
 
     name: str
@@ -86,6 +88,7 @@ class Recipe:
     source_share: float = 0.0
     task_epochs: dict = field(default_factory=dict)
     shapes_per_label: int = 2000
+    min_epoch_size: int = 2048
 
     def epochs_for(self, task_name: str) -> int:
         """Returns the number of epochs per member for a task."""

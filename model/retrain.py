@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model import disk, model_store
+from model import disk, model_store, retrain_checkpoint
 from model.fitting import EpochLogs, RetrainProgress, fit
 from model.inference import member_models
 from model.paths import models_dir
@@ -162,7 +162,7 @@ def adapt_output(keras_model, old_labels: list[str], new_labels: list[str]):
 
 
 def retrain(task, settings: RetrainSettings | None = None, *, progress=None, should_stop=None, epoch_end=None,
-            store=None) -> RetrainResult:
+            store=None, resume: bool = False) -> RetrainResult:
     """Retrains `task`'s model on its base data plus the user's samples; see the module docstring.
 
     Args:
@@ -172,6 +172,8 @@ def retrain(task, settings: RetrainSettings | None = None, *, progress=None, sho
         should_stop: returns True to cancel; checked after every batch.
         epoch_end: called with an `EpochLogs` after each epoch.
         store: the `SampleStore` to read (default: the task's).
+        resume: continue the task's unfinished retrain (`model.retrain_checkpoint`) from its last finished
+            epoch, if it can be; else start over. A retrain that does not finish stays resumable.
 
     Returns:
         A `RetrainResult`.
@@ -191,17 +193,28 @@ def retrain(task, settings: RetrainSettings | None = None, *, progress=None, sho
     _check_enough(task, y_user[train_index], len(x_base))
     progress(RetrainProgress("loading"))
     keras_model, old_labels, from_scratch = prepare_model(task)
+    state = _starting_state(task, settings, from_scratch, resume)
+    if state.epoch:
+        keras_model = retrain_checkpoint.load_network(task.name)
+    from_scratch = state.from_scratch
     result = RetrainResult(task.name, list(task.labels), train_ids=ids[train_index].tolist(),
                            validation_ids=ids[val_index].tolist(), num_base=len(x_base), from_scratch=from_scratch)
     x_val, y_val = x_user[val_index], y_user[val_index]
     if len(x_val) and old_labels is not None:
         result.before_accuracy = _accuracy_by_name(keras_model_before(task.name), old_labels, task.labels, x_val, y_val)
-    epochs = settings.scratch_epochs if from_scratch else settings.epochs
     rate = settings.learning_rate * (4 if from_scratch else 1)
     x_train, y_train = _mix(x_base, y_base, x_user[train_index], y_user[train_index], settings)
-    history, cancelled = fit(keras_model, x_train, y_train, (x_val, y_val), epochs=epochs, learning_rate=rate,
-                             batch_size=settings.batch_size, seed=settings.seed, progress=progress,
-                             should_stop=should_stop, epoch_end=epoch_end)
+
+    def after_epoch(logs) -> None:
+        state.epoch = logs.epoch
+        retrain_checkpoint.save_state(state, keras_model)
+        if epoch_end is not None:
+            epoch_end(logs)
+
+    history, cancelled = fit(keras_model, x_train, y_train, (x_val, y_val), epochs=state.epochs,
+                             learning_rate=rate, batch_size=settings.batch_size, seed=settings.seed,
+                             progress=progress, should_stop=should_stop, epoch_end=after_epoch,
+                             initial_epoch=state.epoch)
     result.history, result.cancelled = history, cancelled
     progress(RetrainProgress("saving"))
     if len(x_val):
@@ -210,9 +223,22 @@ def retrain(task, settings: RetrainSettings | None = None, *, progress=None, sho
         result.confusion, result.confusion_ids = confusion_matrix(y_val, predicted, ids[val_index], task.num_classes)
     if not cancelled:
         _save(keras_model, task, result, "scratch" if from_scratch else "finetune", ids)
+        retrain_checkpoint.clear(task.name)
         result.saved = True
     result.elapsed_s = time.monotonic() - started
     return result
+
+
+def _starting_state(task, settings: RetrainSettings, from_scratch: bool, resume: bool):
+    """The unfinished retrain to continue (when resuming and it still fits), else a new one, recorded at once."""
+    state = retrain_checkpoint.unfinished_retrain(task) if resume else None
+    if state is None:
+        retrain_checkpoint.clear(task.name)
+        epochs = settings.scratch_epochs if from_scratch else settings.epochs
+        state = retrain_checkpoint.RetrainState(task.name, list(task.labels), epochs, from_scratch,
+                                                retrain_checkpoint.saved_model_stamp(task.name))
+        retrain_checkpoint.save_state(state)
+    return state
 
 
 def keras_model_before(task_name: str):
@@ -242,7 +268,9 @@ def _check_enough(task, y_train, num_base: int) -> None:
     present = {int(label) for label in y_train}
     if len(present) < task.num_classes:
         missing = [task.labels[i] for i in range(task.num_classes) if i not in present]
-        raise ValueError(
+        from model.drawings_data import NotEnoughDrawingsError
+
+        raise NotEnoughDrawingsError(
             f"Task {task.name!r} has no built-in data, and these labels have too few drawings to train on: "
             f"{', '.join(missing)}. Save a few drawings of each (ten is a good start), then retrain."
         )

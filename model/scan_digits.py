@@ -13,12 +13,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from model.training_progress import stop_if_asked
+
 # A copy's digit spans this many pixels on its longer side before it is enlarged.
 _SMALLEST, _LARGEST = 8, 20
 _LARGEST_UPSCALE = 8
 
 
-def add_scan_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.12, seed: int = 0):
+def add_scan_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.12, seed: int = 0, *,
+                    should_stop=None):
     """Returns copies of a share of MNIST-style images as coarse, soft scans, enlarged by a random factor.
 
     Args:
@@ -26,6 +29,7 @@ def add_scan_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.12,
         labels: (N,) digit labels.
         share: the fraction of the images to copy.
         seed: which images, and how each is scanned.
+        should_stop: polled per image; True raises `TrainingCancelled`.
 
     Returns:
         `(scans, labels)`: a list of K uint8 images of different sizes, white ink on black, and K labels;
@@ -33,7 +37,10 @@ def add_scan_copies(images: np.ndarray, labels: np.ndarray, share: float = 0.12,
     """
     rng = np.random.default_rng(seed)
     chosen = np.sort(rng.choice(len(images), size=int(round(share * len(images))), replace=False))
-    scans = [_scan(np.asarray(images[index], np.uint8), rng) for index in chosen]
+    scans = []
+    for index in chosen:
+        stop_if_asked(should_stop)
+        scans.append(_scan(np.asarray(images[index], np.uint8), rng))
     kept = [index for index, scan in zip(chosen, scans) if scan is not None]
     return [scan for scan in scans if scan is not None], np.asarray(labels)[kept].astype(np.int64)
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -25,12 +26,15 @@ from model.preprocessing import preprocess
 from model.shape_outlines import OUTLINES, rotate
 from model.strokes import Stroke, drawing_bounds, render_strokes
 from model.tasks import SHAPE_LABELS
+from model.training_progress import stop_if_asked
 
 __all__ = ["SHAPE_LABELS", "generate_drawing", "make_dataset", "make_not_shapes", "render_for_training"]
 
 # Drawings per unit of work handed to a process, and the set size from which processes pay off.
 _CHUNK = 500
 _POOL_MINIMUM = 3000
+# How often a pool's progress is checked for a cancel.
+_POLL_SECONDS = 0.1
 
 
 def generate_drawing(label: str, rng: np.random.Generator) -> tuple[list[Stroke], tuple[int, int]]:
@@ -139,7 +143,8 @@ def render_for_training(strokes: list[Stroke], rng: np.random.Generator) -> np.n
     return render_strokes(strokes, width, height, scale=scale, offset=offset)
 
 
-def make_dataset(num_per_label: int, seed: int = 0, *, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def make_dataset(num_per_label: int, seed: int = 0, *, workers: int | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Generates, renders and preprocesses a balanced set of shapes.
 
     Args:
@@ -147,10 +152,14 @@ def make_dataset(num_per_label: int, seed: int = 0, *, workers: int | None = Non
         seed: the same seed gives the same data set, whatever the number of workers.
         workers: processes to spread the work over; by default up to 4 (one per core) for large
             sets and none for small ones. Falls back to this process if a pool cannot start.
+        should_stop: polled per drawing (every tenth of a second with a pool); True stops at once.
 
     Returns:
         (x, y): x float32 of shape (N, 28, 28) as `preprocess` gives, y int64 label indices into
         `SHAPE_LABELS`, labels interleaved so any prefix is balanced.
+
+    Raises:
+        TrainingCancelled: `should_stop()` turned True (a pool's workers finish their chunk on their own).
     """
     if num_per_label < 0:
         raise ValueError(f"num_per_label must be >= 0; received {num_per_label}.")
@@ -161,20 +170,24 @@ def make_dataset(num_per_label: int, seed: int = 0, *, workers: int | None = Non
         workers = min(os.cpu_count() or 1, 4) if count >= _POOL_MINIMUM else 1
     if getattr(sys, "frozen", False):
         workers = 1  # a frozen app's spawned children would start the app again, not a worker
-    parts = _run_chunks(chunks, workers)
+    parts = _run_chunks(chunks, workers, should_stop)
     x = np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.float32)
     return x, y
 
 
-def make_not_shapes(count: int, seed: int = 0) -> np.ndarray:
+def make_not_shapes(count: int, seed: int = 0, should_stop: Callable[[], bool] | None = None) -> np.ndarray:
     """Generates, renders and preprocesses drawings that are none of the labels (`model.not_shapes`).
 
     Returns:
         x float32 of shape (count, 28, 28), as `preprocess` gives; their label is `NOT_ANY_LABEL`.
+
+    Raises:
+        TrainingCancelled: `should_stop()` (polled per drawing) turned True.
     """
     rng = np.random.default_rng([seed, 7919])
     x = np.zeros((count, 28, 28), np.float32)
     for index in range(count):
+        stop_if_asked(should_stop)
         x[index] = _training_image(NOT_SHAPES[index % len(NOT_SHAPES)], rng)
     return x
 
@@ -188,27 +201,44 @@ def _training_image(outline, rng: np.random.Generator) -> np.ndarray:
     return image
 
 
-def _run_chunks(chunks: list[tuple[int, int, int]], workers: int) -> list[np.ndarray]:
+def _run_chunks(chunks: list[tuple[int, int, int]], workers: int, should_stop=None) -> list[np.ndarray]:
     if workers > 1 and len(chunks) > 1:
         try:
-            # Spawned, not forked: the caller may hold TensorFlow's threads, which fork can deadlock.
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_worker) as pool:
-                return list(pool.map(_make_chunk, *zip(*chunks)))
+            return _run_in_pool(chunks, workers, should_stop)
         except (OSError, RuntimeError, BrokenProcessPool):
             pass  # No processes here (a sandbox, a frozen app): the same work, in this process.
-    return [_make_chunk(*chunk) for chunk in chunks]
+    return [_make_chunk(*chunk, should_stop=should_stop) for chunk in chunks]
+
+
+def _run_in_pool(chunks: list[tuple[int, int, int]], workers: int, should_stop) -> list[np.ndarray]:
+    # Spawned, not forked: the caller may hold TensorFlow's threads, which fork can deadlock.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_worker)
+    finished = False
+    try:
+        futures = [pool.submit(_make_chunk, *chunk) for chunk in chunks]
+        pending = set(futures)
+        while pending:
+            stop_if_asked(should_stop)
+            _, pending = wait(pending, timeout=_POLL_SECONDS)
+        finished = True
+        return [future.result() for future in futures]
+    finally:
+        # After a cancel (or an error) nothing waits for the workers: they drop the queued chunks, finish the
+        # one in hand on their own and exit.
+        pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
 def _quiet_worker() -> None:
     cv2.setNumThreads(1)  # one process per core already; OpenCV's own threads would only contend
 
 
-def _make_chunk(seed: int, start: int, stop: int) -> np.ndarray:
+def _make_chunk(seed: int, start: int, stop: int, should_stop=None) -> np.ndarray:
     """Drawings start..stop-1 of the data set; each chunk has its own generator, so any split agrees."""
     rng = np.random.default_rng([seed, start])
     x = np.zeros((stop - start, 28, 28), np.float32)
     for offset, index in enumerate(range(start, stop)):
+        stop_if_asked(should_stop)
         x[offset] = _training_image(OUTLINES[SHAPE_LABELS[index % len(SHAPE_LABELS)]], rng)
     return x
 

@@ -16,10 +16,11 @@ from typing import Callable
 
 import numpy as np
 
-from model import checkpoints
+from model import checkpoints, distributed, training_checks
 from model.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (part of this module's API)
 from model.recipes import Recipe, get_recipe
-from model.training_progress import ProgressTracker, TrainingProgress, make_callback  # noqa: F401  (API)
+from model.training_progress import (ProgressTracker, TrainingCancelled, TrainingProgress,  # noqa: F401  (API)
+                                     make_callback, stop_if_asked)
 
 LOG = logging.getLogger(__name__)
 SHAPES_VALIDATION_PER_LABEL = 150
@@ -48,6 +49,8 @@ class TaskData:
 
     `x_train_source`, when given, holds the same training images as their source has them (MNIST's own
     rendering, before `preprocess`); a recipe's `source_share` of each batch is drawn from it instead.
+    `stream`, when given (a `model.streaming.StreamSource`), is what trains: read from disk, never held whole;
+    x_train is then only a sample of it (for batch-norm recalibration).
     """
 
     x_train: np.ndarray
@@ -56,35 +59,51 @@ class TaskData:
     y_val: np.ndarray
     validation: str = "held-out"
     x_train_source: np.ndarray | None = None
+    last_sample_id: str = ""
+    stream: object = None
+
+    @property
+    def train_count(self) -> int:
+        return int(self.stream.count if self.stream is not None else len(self.y_train))
 
 
-def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0) -> TaskData:
-    """Loads a task's built-in training data: generated Shapes, or MNIST for Digits (both ways, see `TaskData`).
+def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0, should_stop=None) -> TaskData:
+    """Loads a task's training data: generated Shapes, MNIST for Digits (both ways, see `TaskData`), or for a
+    task of the user's own, their saved drawings in memory (`model.drawings_data`). (`train_task` streams a
+    user's task from disk instead when it has imported sets or more than `training_checks.STREAM_ABOVE` drawings.)
+
+    `should_stop` is polled per drawing or image made (None: never).
 
     Raises:
         MnistUnavailableError: Digits without MNIST (the message says how to get it).
-        ValueError: the task has no built-in data (it trains on the user's drawings only).
+        NotEnoughDrawingsError: a task of the user's own has too few drawings of some label (named).
+        TrainingCancelled: `should_stop()` turned True.
     """
+    if task.base_data is None:
+        from model.drawings_data import load_drawings_data
+
+        x_train, y_train, x_val, y_val, last = load_drawings_data(task, recipe.min_epoch_size)
+        return TaskData(x_train, y_train, x_val, y_val, "your held-out drawings", last_sample_id=last)
     if task.base_data == "shapes":
         from model.losses import NOT_ANY_LABEL
         from model.shapes import make_dataset, make_not_shapes
 
-        x_train, y_train = make_dataset(recipe.shapes_per_label, seed)
+        x_train, y_train = make_dataset(recipe.shapes_per_label, seed, should_stop=should_stop)
         # Drawings of none of the shapes, taught to get no convincing label (so "Not sure" means something).
-        others = make_not_shapes(int(NOT_SHAPES_SHARE * len(y_train)), seed)
+        others = make_not_shapes(int(NOT_SHAPES_SHARE * len(y_train)), seed, should_stop)
         x_train = np.concatenate([x_train, others])
         y_train = np.concatenate([y_train, np.full(len(others), NOT_ANY_LABEL, np.int64)])
-        x_val, y_val = make_dataset(SHAPES_VALIDATION_PER_LABEL, seed + 10_007)
+        x_val, y_val = make_dataset(SHAPES_VALIDATION_PER_LABEL, seed + 10_007, should_stop=should_stop)
         return TaskData(x_train, y_train, x_val, y_val, "generated held-out drawings")
     if task.base_data == "mnist":
         from model.mnist import load_mnist_for_training, load_mnist_preprocessed
 
         if recipe.source_share <= 0:
-            (x_train, y_train), (x_test, y_test) = load_mnist_preprocessed(mnist_path)
+            (x_train, y_train), (x_test, y_test) = load_mnist_preprocessed(mnist_path, should_stop)
             return TaskData(x_train, y_train, x_test, y_test, "MNIST test set")
-        (x_train, x_source, y_train), (x_test, y_test) = load_mnist_for_training(mnist_path)
+        (x_train, x_source, y_train), (x_test, y_test) = load_mnist_for_training(mnist_path, should_stop)
         return TaskData(x_train, y_train, x_test, y_test, "MNIST test set", x_train_source=x_source)
-    raise ValueError(f"Task {task.name!r} has no built-in training data; it trains on your saved drawings.")
+    raise ValueError(f"Task {task.name!r} has unknown built-in data {task.base_data!r}; expected 'shapes' or 'mnist'.")
 
 
 def build_member(recipe: Recipe, num_classes: int, index: int = 0):
@@ -168,7 +187,7 @@ def assemble_ensemble(members):
 def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, resume: bool = False, *,
                progress: Callable | None = None, should_stop: Callable | None = None,
                epoch_end: Callable | None = None, out_path=None, mnist_path=None, data: TaskData | None = None,
-               seed: int = 0) -> TrainingResult:
+               seed: int = 0, steps_per_epoch: int | None = None) -> TrainingResult:
     """Trains a task's model and saves it (atomically, keeping the previous one).
 
     Args:
@@ -177,12 +196,17 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
         epochs: epochs per member; default: the recipe's for this task.
         resume: continue the task's unfinished training from its last checkpoint, if it matches.
         progress: called with a `TrainingProgress` per epoch and a few times a second per batch.
-        should_stop: polled every batch; True cancels within that batch, saving nothing new.
+        should_stop: polled every batch, and per drawing or image while the data is made, between the
+            steps of building and saving; True cancels at once, saving nothing new.
         epoch_end: called with the Keras model in training after each epoch (same thread).
         out_path: save the model here (`.keras`) instead of the task's model in the data directory.
         mnist_path: an mnist.npz for Digits (else the usual search).
         data: training arrays to use instead of the task's built-in data (tests, fine-tuning).
         seed: shuffling and generator seed.
+        steps_per_epoch: end each epoch after this many batches (a quick try of a large set); default: all.
+
+    Under `TF_CONFIG` or on several GPUs it trains with tf.distribute (`model.distributed`); only the chief
+    saves the model (`model_path` is None on the other workers).
 
     Returns:
         A `TrainingResult`; `status` "cancelled" leaves the last good model and the checkpoint in place.
@@ -195,66 +219,73 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     epochs = int(epochs or recipe.epochs_for(task.name))
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1; received {epochs}.")
-    _ensure_room(task, recipe, out_path)
+    training_checks.ensure_room(task, recipe, out_path)
     started = time.monotonic()
     report = progress or (lambda update: None)
-    report(TrainingProgress("loading", members=recipe.members, epochs=epochs))
-    data = data or load_task_data(task, recipe, mnist_path, seed)
-    state = _starting_state(task, recipe, epochs, resume)
-    tracker = ProgressTracker(report, started, recipe.members, epochs, _batches(len(data.y_train), recipe.batch_size), state)
-    members = []
-    for index in range(recipe.members):
-        keras_model, cancelled = _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed)
-        if cancelled:
-            return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
-        members.append(keras_model)
-    report(TrainingProgress("saving", recipe.members, recipe.members, epochs, epochs,
-                            elapsed_s=time.monotonic() - started, eta_s=0.0))
-    final = members[0] if len(members) == 1 else assemble_ensemble(members)
-    sample = np.random.default_rng(seed).permutation(len(data.x_train))[:5000]
-    recalibrate_batch_norm(final, data.x_train[np.sort(sample)])
-    metrics = evaluate(final, data.x_val, data.y_val)
-    metrics.update(validation=data.validation, epochs=epochs, train_seconds=round(time.monotonic() - started, 1),
-                   train_samples=int(len(data.y_train)))
-    info = ModelInfo(task.name, list(task.labels), recipe.name, recipe.members, now_iso(), metrics)
-    path = save_model(final, info, out_path)
-    _write_live_files(final, path)
-    checkpoints.clear_checkpoints(task.name)
-    return TrainingResult("completed", path, info, metrics, time.monotonic() - started)
+    try:
+        report(TrainingProgress("loading", members=recipe.members, epochs=epochs))
+        if data is None and task.base_data is None and training_checks.streams(task):  # large: streamed from disk
+            from model.streaming import stream_task_data
+
+            data = stream_task_data(task, seed, should_stop=should_stop)
+            if data is None:
+                return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
+        data = data or load_task_data(task, recipe, mnist_path, seed, should_stop)
+        stop_if_asked(should_stop)
+        state = _starting_state(task, recipe, epochs, resume)
+        steps = steps_per_epoch or _batches(data.train_count, recipe.batch_size)
+        tracker = ProgressTracker(report, started, recipe.members, epochs, steps, state)
+        members = []
+        for index in range(recipe.members):
+            keras_model, cancelled = _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end,
+                                                   seed, steps)
+            if cancelled:
+                return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
+            members.append(keras_model)
+        report(TrainingProgress("saving", recipe.members, recipe.members, epochs, epochs,
+                                elapsed_s=time.monotonic() - started, eta_s=0.0))
+        final = members[0] if len(members) == 1 else assemble_ensemble(members)
+        sample = np.random.default_rng(seed).permutation(len(data.x_train))[:5000]
+        recalibrate_batch_norm(final, data.x_train[np.sort(sample)], should_stop=should_stop)
+        metrics = evaluate(final, data.x_val, data.y_val, should_stop=should_stop)
+        metrics.update(validation=data.validation, epochs=epochs, train_seconds=round(time.monotonic() - started, 1),
+                       train_samples=data.train_count)
+        if data.last_sample_id:
+            # The drawings this model has learned from, so "new drawings since" counts only those after them.
+            metrics.update(last_sample_id=data.last_sample_id)
+        info = ModelInfo(task.name, list(task.labels), recipe.name, recipe.members, now_iso(), metrics)
+        # The last moment to cancel: from here the model is saved whole.
+        stop_if_asked(should_stop)
+        if not distributed.is_chief():  # only the chief of several workers writes the model
+            checkpoints.clear_checkpoints(task.name)
+            return TrainingResult("completed", None, info, metrics, time.monotonic() - started)
+        path = save_model(final, info, out_path)
+        training_checks.write_live_model(final, path)
+        checkpoints.clear_checkpoints(task.name)
+        return TrainingResult("completed", path, info, metrics, time.monotonic() - started)
+    except TrainingCancelled:
+        return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
 
 
-def evaluate(keras_model, x, y, batch_size: int = 500) -> dict:
-    """Returns {"val_accuracy", "val_loss"} of a model on arrays, in batches, without `model.fit` machinery."""
-    probabilities = np.concatenate([
-        np.asarray(keras_model(np.asarray(x[start:start + batch_size], np.float32)[..., None], training=False))
-        for start in range(0, len(x), batch_size)
-    ]) if len(x) else np.zeros((0, 1))
+def evaluate(keras_model, x, y, batch_size: int = 500, should_stop=None) -> dict:
+    """Returns {"val_accuracy", "val_loss"} of a model on arrays, in batches, without `model.fit` machinery.
+
+    `should_stop` is polled per batch (True raises `TrainingCancelled`).
+    """
+    batches = []
+    for start in range(0, len(x), batch_size):
+        stop_if_asked(should_stop)
+        images = np.asarray(x[start:start + batch_size], np.float32)[..., None]
+        batches.append(np.asarray(keras_model(images, training=False)))
+    probabilities = np.concatenate(batches) if batches else np.zeros((0, 1))
     labels = np.asarray(y, np.int64)
     accuracy = float((probabilities.argmax(axis=1) == labels).mean()) if len(x) else 0.0
     loss = float(-np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1)).mean()) if len(x) else 0.0
     return {"val_accuracy": round(accuracy, 5), "val_loss": round(loss, 5)}
 
 
-def _write_live_files(keras_model, path) -> None:
-    # Converted now, while TensorFlow is loaded, so the window opens the model without it (model.litert_convert).
-    from model.litert_convert import ConversionError, write_live_files
-
-    try:
-        write_live_files(keras_model, path)
-    except ConversionError as error:
-        LOG.warning("%s; the window will use TensorFlow for live predictions.", error)
 
 
-def _ensure_room(task, recipe: Recipe, out_path) -> None:
-    """Fails before the first epoch, in one line, if the checkpoints or the model could not be saved."""
-    from model import disk
-    from model.model_store import expected_save_bytes
-    from model.paths import models_dir
-
-    needed = expected_save_bytes(task.name, recipe.members, checkpoints=True)
-    disk.ensure_writable(models_dir(task.name), needed)
-    if out_path is not None:
-        disk.ensure_writable(Path(out_path).absolute().parent, expected_save_bytes(task.name, recipe.members))
 
 
 def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> CheckpointState:
@@ -271,28 +302,36 @@ def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> Checkpoi
     return saved
 
 
-def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed):
+def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed, steps):
     import keras
 
-    if index < state.member:
-        return checkpoints.load_member(task.name, index, compile=False), False
-    initial_epoch = state.epoch if index == state.member else 0
-    if initial_epoch > 0:
-        keras_model = checkpoints.load_member(task.name, index)
-    else:
-        keras_model = build_member(recipe, task.num_classes, index)
-        compile_model(keras_model, recipe.learning_rate, recipe.weight_averaging)
+    with distributed.strategy().scope():  # the default strategy's scope changes nothing
+        if index < state.member:
+            return checkpoints.load_member(task.name, index, compile=False), False
+        initial_epoch = state.epoch if index == state.member else 0
+        if initial_epoch > 0:
+            keras_model = checkpoints.load_member(task.name, index)
+        else:
+            keras_model = build_member(recipe, task.num_classes, index)
+            compile_model(keras_model, recipe.learning_rate, recipe.weight_averaging)
+        stop_if_asked(should_stop)
     state.member, state.epoch = index, initial_epoch
     if initial_epoch >= state.epochs:
         return keras_model, False
-    dataset = make_train_dataset(data.x_train, data.y_train, batch_size=recipe.batch_size,
-                                 augmentation=recipe.augmentation, seed=seed + index,
-                                 source=data.x_train_source, source_share=recipe.source_share)
+    if data.stream is not None:
+        dataset = data.stream.train_dataset(batch_size=recipe.batch_size, augmentation=recipe.augmentation,
+                                            seed=seed + index)
+    else:
+        # Endless, so that every worker of a distributed run takes the same number of steps.
+        dataset = make_train_dataset(data.x_train, data.y_train, batch_size=recipe.batch_size,
+                                     augmentation=recipe.augmentation, seed=seed + index,
+                                     source=data.x_train_source, source_share=recipe.source_share).repeat()
     callback = make_callback(tracker, should_stop, on_epoch=lambda model, epoch: _after_epoch(
         model, epoch, state, epoch_end))
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: recipe.learning_rate_at(epoch))
     tracker.start_member(index, initial_epoch)
-    keras_model.fit(dataset, epochs=state.epochs, initial_epoch=initial_epoch, verbose=0, shuffle=False,
+    keras_model.fit(dataset, epochs=state.epochs, initial_epoch=initial_epoch, steps_per_epoch=steps, verbose=0,
+                    shuffle=False,
                     validation_data=(data.x_val[..., None], data.y_val), validation_batch_size=500,
                     callbacks=[schedule, callback])
     return keras_model, callback.cancelled
@@ -309,7 +348,7 @@ def _batches(count: int, batch_size: int) -> int:
     return max(1, -(-count // batch_size))
 
 
-def recalibrate_batch_norm(keras_model, x, samples: int = 5000, batch_size: int = 500) -> None:
+def recalibrate_batch_norm(keras_model, x, samples: int = 5000, batch_size: int = 500, should_stop=None) -> None:
     """Sets every batch-normalisation layer's statistics to those of clean (unaugmented) images.
 
     The moving averages of training follow the last augmented batches; the app classifies
@@ -320,6 +359,7 @@ def recalibrate_batch_norm(keras_model, x, samples: int = 5000, batch_size: int 
         keras_model: a single CNN or an ensemble (every member is recalibrated).
         x: (N, 28, 28) float images from the training data.
         samples: how many of them to use.
+        should_stop: polled per batch; True raises `TrainingCancelled`, leaving the statistics half set.
     """
     import keras
 
@@ -327,15 +367,17 @@ def recalibrate_batch_norm(keras_model, x, samples: int = 5000, batch_size: int 
     for network in _networks(keras_model):
         for layer in network.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
-                mean, variance = _channel_statistics(keras.Model(network.input, layer.input), images, batch_size)
+                probe = keras.Model(network.input, layer.input)
+                mean, variance = _channel_statistics(probe, images, batch_size, should_stop)
                 layer.moving_mean.assign(mean)
                 layer.moving_variance.assign(variance)
 
 
-def _channel_statistics(probe, images, batch_size):
+def _channel_statistics(probe, images, batch_size, should_stop=None):
     # Summed batch by batch: the first layer's inputs for 5,000 images would take half a gigabyte.
     count, total, squares = 0, 0.0, 0.0
     for start in range(0, len(images), batch_size):
+        stop_if_asked(should_stop)
         values = np.asarray(probe(images[start:start + batch_size], training=False), np.float64)
         values = values.reshape(-1, values.shape[-1])
         count, total, squares = count + len(values), total + values.sum(axis=0), squares + (values ** 2).sum(axis=0)

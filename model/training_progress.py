@@ -2,7 +2,9 @@
 
 The callback turns Keras' batch and epoch events into `TrainingProgress` reports (throttled to a few
 per second within an epoch, with an ETA over all members and epochs), polls `should_stop` every batch
-for a cancel within one batch, and hands each finished epoch on for checkpointing.
+(validation batches too) for a cancel within one batch, and hands each finished epoch on for checkpointing.
+Outside Keras' loops (making the data, building, saving) the same `should_stop` is polled through
+`stop_if_asked`, which raises `TrainingCancelled` for `train_task` to turn into a cancelled result.
 """
 
 from __future__ import annotations
@@ -14,6 +16,19 @@ from typing import Callable
 import numpy as np
 
 PROGRESS_INTERVAL_S = 0.25
+
+
+class TrainingCancelled(Exception):
+    """The user cancelled while a training prepared its data, built its networks or saved them."""
+
+
+def stop_if_asked(should_stop: Callable[[], bool] | None) -> None:
+    """Raises `TrainingCancelled` if `should_stop` (None: never) says the user asked to stop.
+
+    Cheap enough to call once per drawing or image, so every phase of a training answers a cancel at once.
+    """
+    if should_stop is not None and should_stop():
+        raise TrainingCancelled("Training was cancelled.")
 
 
 @dataclass
@@ -91,6 +106,13 @@ def make_callback(tracker: ProgressTracker, should_stop: Callable | None, on_epo
                 self.model.stop_training = True
                 return
             tracker.batch(batch, logs or {})
+
+        def on_test_batch_end(self, batch, logs=None):
+            # The validation after an epoch (10,000 images for Digits) answers a cancel too.
+            if should_stop is not None and should_stop():
+                self.cancelled = True
+                self.model.stop_evaluating = True
+                self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
             if self.cancelled:

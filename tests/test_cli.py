@@ -26,7 +26,7 @@ def small_training(monkeypatch):
     quick = recipes.RECIPES["quick"].with_overrides(architecture=SMALL, batch_size=32, augmentation=None,
                                                     task_epochs={"shapes": 1})
     monkeypatch.setitem(recipes.RECIPES, "quick", quick)
-    monkeypatch.setattr(training, "load_task_data", lambda task, recipe, mnist_path=None, seed=0: bars_data(96, 48))
+    monkeypatch.setattr(training, "load_task_data", lambda task, recipe, mnist_path=None, seed=0, should_stop=None: bars_data(96, 48))
 
 
 @pytest.fixture
@@ -157,3 +157,22 @@ def test_train_resume_without_an_unfinished_training_says_so_and_trains(small_tr
     assert main.main(["train", "--task", "shapes", "--resume"]) == 0
     assert "No unfinished training of 'shapes' to resume" in capsys.readouterr().err
     assert load_model("shapes")[1].recipe == "quick"
+
+
+def test_train_a_task_of_your_own_learns_from_its_saved_drawings(monkeypatch, capsys):
+    from model.user_tasks import create_task
+    from tests.model.training_data import fill_store
+
+    quick = recipes.RECIPES["quick"].with_overrides(architecture=SMALL, batch_size=32, augmentation=None,
+                                                    min_epoch_size=96)
+    monkeypatch.setitem(recipes.RECIPES, "quick", quick)
+    task = create_task("Marks", ["ring", "bar"])
+    fill_store(task.name, {label: 2 for label in task.labels})
+    assert main.main(["train", "--task", task.name, "--epochs", "1"]) == 1
+    printed = capsys.readouterr().err
+    assert "at least 5 of each label" in printed and "Traceback" not in printed
+    fill_store(task.name, {label: 5 for label in task.labels}, seed=1)
+    assert main.main(["train", "--task", task.name, "--epochs", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["task"] == "marks" and result["validation"] == "your held-out drawings"
+    assert load_model("marks")[1].labels == ["ring", "bar"]

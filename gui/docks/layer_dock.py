@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QDockWidget, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QLabel, QStyle, QStyleOptionDockWidget,
+                               QVBoxLayout, QWidget)
 
 from gui import colormaps
 from gui.docks.layer_info import LayerGroup
@@ -16,6 +17,10 @@ from gui.docks.map_views import GridView, ImageView
 from gui.docks.prediction import ProbabilityBars
 
 UNIT_HINT = "Hover a unit to read its value."
+PLACEHOLDER_TEXT = "Every layer of the network appears here, one panel each, as soon as a model is ready."
+# The title's padding inside the title bar: style.qss's `QDockWidget::title { padding: 6px 10px }`, plus a pixel
+# of rounding either side.
+TITLE_PADDING = 22
 DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
                  | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                  | QDockWidget.DockWidgetFeature.DockWidgetClosable)
@@ -51,8 +56,20 @@ class LayerDock(QDockWidget):
         self._set_header()
 
     def sizeHint(self) -> QSize:
-        # Room for the title ("pool1 · 14×14×32") before Qt shares out the row.
         return QSize(max(140, super().sizeHint().width()), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        # Never so narrow that the title bar elides the layer's name.
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), title_width(self)), hint.height())
+
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self._labels)
+
+    def set_labels(self, labels: tuple[str, ...]) -> None:
+        """Takes the labels of a newly loaded model (the output's names, the header's count)."""
+        self._labels = tuple(labels)
+        self._set_header()
 
     def set_group(self, group: LayerGroup) -> None:
         """Takes a new output of the same layer; paints now if visible, else when next shown."""
@@ -74,8 +91,9 @@ class LayerDock(QDockWidget):
 
     def _set_header(self) -> None:
         self.setWindowTitle(self.group.title)
-        # The title bar already names the layer and its shape; the header says what it does.
-        self.header.setText(f"<span style='color:#5a6478'>{self.group.details(self._labels)}</span>")
+        # The title bar names the layer; the header gives its output's shape and says what it does.
+        self.header.setText(f"<b>{self.group.shape_text}</b> <span style='color:#5a6478'>· "
+                            f"{self.group.details(self._labels)}</span>")
 
     def _on_self_visibility_changed(self, visible: bool) -> None:
         if visible and self._dirty:
@@ -98,9 +116,11 @@ class InputDock(LayerDock):
         self.member_box.addItems([f"member {index + 1} of {members}" for index in range(members)])
         self.member_box.setCurrentIndex(member)
         self.member_box.currentIndexChanged.connect(self.member_changed)
-        row = QHBoxLayout()
+        # Stacked rather than side by side, so the chooser fits the row's narrowest column.
+        row = QVBoxLayout()
+        row.setSpacing(2)
         row.addWidget(QLabel("Show the layers of"))
-        row.addWidget(self.member_box, 1)
+        row.addWidget(self.member_box)
         self.member_row = QWidget()
         self.member_row.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -154,8 +174,43 @@ class OutputDock(LayerDock):
     def __init__(self, group: LayerGroup, labels, parent=None) -> None:
         super().__init__(group, labels, parent)
         self.bars = ProbabilityBars()
-        self.bars.set_labels(list(labels) or [str(index) for index in range(group.values.size)])
         self.body.addWidget(self.bars, 1)
+        self._show_labels()
+
+    def set_labels(self, labels: tuple[str, ...]) -> None:
+        super().set_labels(labels)
+        self._show_labels()
+        self._dirty = True
+        if self.isVisible():
+            self.repaint_now()
+
+    def _show_labels(self) -> None:
+        self.bars.set_labels(list(self._labels) or [str(index) for index in range(self.group.values.size)])
 
     def paint_group(self, group: LayerGroup) -> None:
         self.bars.set_probabilities(group.values)
+
+
+class LayersPlaceholder(QDockWidget):
+    """Holds the layer docks' place until a model is loaded, so the canvas keeps its size when they come."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Layers", parent)
+        self.setObjectName("layer_dock_placeholder")
+        self.setFeatures(DOCK_FEATURES)
+        self.label = QLabel(PLACEHOLDER_TEXT)
+        self.label.setObjectName("caption")
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWidget(self.label)
+
+
+def title_width(dock: QDockWidget) -> int:
+    """The least width at which a dock's title bar shows its whole title beside its buttons."""
+    dock.ensurePolished()
+    option = QStyleOptionDockWidget()
+    dock.initStyleOption(option)
+    text = dock.style().subElementRect(QStyle.SubElement.SE_DockWidgetTitleBarText, option, dock)
+    # The title bar's own width less the room its text gets: buttons and margins.
+    around = max(0, option.rect.width() - text.width())
+    return dock.fontMetrics().horizontalAdvance(dock.windowTitle()) + TITLE_PADDING + around

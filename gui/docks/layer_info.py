@@ -47,7 +47,9 @@ class LayerGroup:
 
     @property
     def title(self) -> str:
-        return f"{self.name} · {self.shape_text}"
+        """The dock's title and tab text: the layer's name alone, short enough for a tab in a narrow row
+        (the header gives the shape)."""
+        return self.name
 
     @property
     def applies_relu_itself(self) -> bool:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QDockWidget, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.progress_text import progress_fraction
+from gui.saving import label_keys
 from gui.session import ModelSession, Phase
 
 BAR_COLOR = QColor("#3d7be0")
@@ -87,9 +88,11 @@ class PredictionDock(QDockWidget):
 
     Signals:
         train_requested(): the user asked to train the current task (shown when it has no model).
+        correction_requested(label): "Correct me": save the drawing as `label` and fine-tune on it.
     """
 
     train_requested = Signal()
+    correction_requested = Signal(str)
 
     def __init__(self, session: ModelSession, parent: QWidget | None = None) -> None:
         super().__init__("Prediction", parent)
@@ -107,8 +110,17 @@ class PredictionDock(QDockWidget):
         self._train_button = QPushButton("Train", body, objectName="trainFromPrediction")
         self._train_button.clicked.connect(self.train_requested)
         self._bars = ProbabilityBars(body)
+        self.correct_button = QPushButton("Correct me…", body, objectName="correctMeButton")
+        self.correct_button.setToolTip("Wrong guess? Pick the right label: the drawing is saved as that label "
+                                       "and the model fine-tunes on it (Ctrl+the label's key)")
+        self.correct_button.setMenu(QMenu(self.correct_button))
+        self._note = QLabel(body, objectName="correctionNote", alignment=Qt.AlignmentFlag.AlignCenter,
+                            wordWrap=True)
+        self._note.hide()
         layout.addWidget(self._headline)
         layout.addWidget(self._detail)
+        layout.addWidget(self.correct_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self._note)
         layout.addWidget(self._train_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addSpacing(6)
         layout.addWidget(self._bars, 1)
@@ -135,11 +147,33 @@ class PredictionDock(QDockWidget):
     def probabilities(self) -> dict[str, float]:
         return self._bars.probabilities()
 
+    def note(self) -> str:
+        """Returns the line shown under the guess (what "Correct me" did), or "" when none is shown."""
+        return self._note.text() if not self._note.isHidden() else ""
+
+    def show_note(self, text: str) -> None:
+        """Shows a line under the guess, until the next drawing starts (what "Correct me" is doing or did)."""
+        self._note.setText(text)
+        self._note.setVisible(bool(text))
+
     def _on_session_task_changed(self, task) -> None:
         self._bars.set_labels(list(task.labels))
+        self._fill_correction_menu(task)
+        self.show_note("")
         self._refresh_state()
 
+    def _fill_correction_menu(self, task) -> None:
+        menu = self.correct_button.menu()
+        menu.clear()
+        keys = label_keys(task)
+        for label in task.labels:
+            action = menu.addAction(f"It is {_article(label)}" + (f"\tCtrl+{keys[label]}" if label in keys else ""))
+            action.setData(label)
+            action.triggered.connect(lambda _=False, label=label: self.correction_requested.emit(label))
+
     def _on_session_input_changed(self, image28) -> None:
+        if image28 is not None and not self._has_input:
+            self.show_note("")  # a new drawing begins: the last correction's note has been seen
         self._has_input = image28 is not None
         if not self._has_input:
             self._bars.set_probabilities(None)
@@ -171,6 +205,8 @@ class PredictionDock(QDockWidget):
         self._train_button.setText(f"Train {title}")
         # Without a model the bars would only take room from the message.
         self._bars.setVisible(session.phase == Phase.READY)
+        self.correct_button.setVisible(session.phase == Phase.READY and self._has_input)
+        self.correct_button.setEnabled(not session.is_training())
         if session.phase == Phase.READY:
             if not self._has_input:
                 self._show("Draw something", drawing_hint(session.task))
@@ -200,6 +236,13 @@ def _training_percent(session: ModelSession) -> str:
     if session.last_progress is None:
         return ""
     return f" {100 * progress_fraction(session.last_progress):.0f}%"
+
+
+def _article(label: str) -> str:
+    """Returns "a star", "an apple", or "7" for a digit."""
+    if label.isdigit():
+        return label
+    return ("an " if label[:1].lower() in "aeiou" else "a ") + label
 
 
 def drawing_hint(task) -> str:

@@ -58,7 +58,9 @@ class PixelView(QWidget):
             painter.drawImage(target, self._image)
         else:
             painter.setPen(QColor("#8c95a6"))
-            painter.drawText(target, Qt.AlignmentFlag.AlignCenter, EMPTY_TEXT)
+            # Wrapped inside a margin, so a small square shows the whole words rather than clipping them.
+            painter.drawText(target.adjusted(4, 4, -4, -4), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             EMPTY_TEXT)
         painter.setPen(QPen(QColor("#c9ced8"), 1))
         painter.drawRect(target.adjusted(0, 0, -1, -1))
 

@@ -11,9 +11,10 @@ from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMessag
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from gui.charts import BeforeAfterBars, ConfusionWidget, CurvesWidget
-from gui.progress_text import progress_details, progress_fraction
+from gui.progress_text import format_trained_at, progress_details, progress_fraction, recipe_words
 from model import correct as corrections
 from model import model_store
+from model.retrain_checkpoint import RetrainState, unfinished_retrain
 from model.samples import SampleStore
 from model.user_tasks import retrain_reason
 
@@ -48,6 +49,7 @@ class RetrainDock(QDockWidget):
         self.status = QLabel(body, objectName="retrainStatus", wordWrap=True)
         layout.addWidget(self.status)
         layout.addLayout(self._build_buttons(body))
+        layout.addWidget(self._build_resume(body))
         layout.addLayout(self._build_auto_row(body))
         self.progress_bar = QProgressBar(body, maximum=1000, textVisible=True)
         self.progress_bar.hide()
@@ -90,7 +92,6 @@ class RetrainDock(QDockWidget):
         row = QHBoxLayout()
         self.retrain_button = QPushButton("Retrain", body, objectName="retrainButton")
         self.retrain_button.setProperty("role", "primary")
-        self.retrain_button.setToolTip("Fine-tune the model on your drawings (mixed with the built-in data)")
         self.retrain_button.clicked.connect(self._on_retrain_button_clicked)
         self.rollback_button = QPushButton("Roll back", body, toolTip="Go back to the model before the last retrain")
         self.rollback_button.clicked.connect(self.roll_back)
@@ -104,6 +105,19 @@ class RetrainDock(QDockWidget):
         row.addStretch(1)
         return row
 
+    def _build_resume(self, body) -> QFrame:
+        self.resume_panel = QFrame(body, objectName="retrainResumePanel")
+        row = QHBoxLayout(self.resume_panel)
+        row.setContentsMargins(0, 2, 0, 2)
+        self.resume_message = QLabel(self.resume_panel, objectName="retrainResumeMessage", wordWrap=True)
+        self.resume_button = QPushButton("Resume", self.resume_panel, objectName="retrainResumeButton")
+        self.resume_button.setToolTip("Continue the retrain from its last finished epoch (Retrain starts over)")
+        self.resume_button.clicked.connect(lambda: self.start_retrain(resume=True))
+        row.addWidget(self.resume_message, 1)
+        row.addWidget(self.resume_button)
+        self.resume_panel.hide()
+        return self.resume_panel
+
     def _build_auto_row(self, body) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(QLabel("Retrain by itself after", body))
@@ -114,8 +128,11 @@ class RetrainDock(QDockWidget):
 
     # ----- public surface -------------------------------------------------------------------------------
 
-    def start_retrain(self) -> bool:
-        """Starts a retrain of the current task in the background; False if a training is already running."""
+    def start_retrain(self, resume: bool = False) -> bool:
+        """Starts a retrain of the current task in the background; False if a training is already running.
+
+        With `resume`, continues the task's unfinished retrain from its last finished epoch (if it still can).
+        """
         session = self._session
         if session.is_training():
             return False
@@ -124,7 +141,8 @@ class RetrainDock(QDockWidget):
         def job(progress, should_stop, epoch_end):
             from model.retrain import retrain
 
-            result = retrain(task, settings, progress=progress, should_stop=should_stop, epoch_end=epoch_end)
+            result = retrain(task, settings, progress=progress, should_stop=should_stop, epoch_end=epoch_end,
+                             resume=resume)
             # Keep <task>/strokes.ndjson (every drawing's strokes, one line each) in step for other tools.
             SampleStore(task.name).write_ndjson()
             return result
@@ -158,8 +176,8 @@ class RetrainDock(QDockWidget):
         except model_store.ModelNotFoundError as error:
             QMessageBox.information(self, "Roll back", str(error))
             return
-        self.details.setText(f"Rolled back to the model trained {info.trained_at} ({info.recipe}). "
-                             "Roll back again to return.")
+        self.details.setText(f"Rolled back to the model trained {format_trained_at(info.trained_at)} "
+                             f"({recipe_words(info.recipe)}). Roll back again to return.")
         self._session.reload_model()
 
     def refresh(self, *_args) -> None:
@@ -172,14 +190,19 @@ class RetrainDock(QDockWidget):
         self._info = model_store.load_info(task.name)
         self._reason = retrain_reason(task, self._info.labels if self._info else None)
         self.show_new_drawings()
+        self.retrain_button.setToolTip("Fine-tune the model on your drawings" + (
+            ", mixed with the built-in ones" if task.base_data else "") + " (Ctrl+R)")
+        state = None if session.is_training() else unfinished_retrain(task)
+        self.resume_panel.setVisible(state is not None)
+        if state is not None:
+            self.resume_message.setText(describe_unfinished_retrain(state))
 
     def show_new_drawings(self, *_args) -> None:
         """Updates the count of drawings saved since the last retrain (after a save, without reading the model)."""
         if not SampleStore(self._session.task.name).index.ready():
             text = "Counting your drawings…"  # listed in the background; the listing's samples_changed comes here
         else:
-            new = corrections.samples_since_retrain(self._session.task, self._info)
-            text = f"{new} new drawing{'s' if new != 1 else ''} since the last retrain."
+            text = new_drawings_text(corrections.samples_since_retrain(self._session.task, self._info), self._info)
         self.status.setText(f"<b>{self._reason}</b> {text}" if self._reason else text)
 
     # ----- slots ----------------------------------------------------------------------------------------
@@ -227,7 +250,7 @@ class RetrainDock(QDockWidget):
         held = len(result.validation_ids)
         how = "trained from scratch" if result.from_scratch else "fine-tuned"
         if result.cancelled:
-            self.details.setText("Cancelled: the previous model is kept.")
+            self.details.setText("Stopped: the previous model is kept; Resume continues the retrain.")
         else:
             self.details.setText(f"Done in {result.elapsed_s:.0f} s: {how} on {len(result.train_ids)} of your "
                                  f"drawings" + (f" and {result.num_base} built-in ones." if result.num_base else "."))
@@ -256,3 +279,18 @@ class RetrainDock(QDockWidget):
         self.correction_bars.hide()
         self.refresh()
 
+
+def new_drawings_text(count: int, info) -> str:
+    """Says how many saved drawings the model has not learned from, in words that are true before any retrain."""
+    plural = "s" if count != 1 else ""
+    if info is None:
+        return f"{count} drawing{plural} saved; no model has learned from them yet."
+    if "last_sample_id" not in (info.metrics or {}):
+        return f"{count} of your drawing{plural} {'are' if count != 1 else 'is'} not in the model yet."
+    return f"{count} new drawing{plural} since the model last learned from your drawings."
+
+
+def describe_unfinished_retrain(state: RetrainState) -> str:
+    """Returns "A retrain was interrupted after 2 of 12 epochs." (or "before its first epoch ended")."""
+    done = f"after {state.epoch} of {state.epochs} epochs" if state.epoch else "before its first epoch ended"
+    return f"A retrain was interrupted {done}."

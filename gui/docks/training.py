@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from gui.progress_text import format_duration, model_summary, progress_details, progress_fraction
+from gui.progress_text import format_duration, model_summary, progress_details, progress_fraction, recipe_words
 from gui.session import ModelSession
 from model.checkpoints import CheckpointState, unfinished
 from model import settings
@@ -161,7 +161,7 @@ class TrainingDock(QDockWidget):
 
     def _on_session_training_finished(self, task_name: str, result) -> None:
         cancelled = bool(getattr(result, "cancelled", False))
-        title = task_name.capitalize()
+        title = self._session.task.display_name if task_name == self._session.task.name else task_name.capitalize()
         self.details.setText(f"{title}: cancelled; the last good model is kept." if cancelled else
                              f"{title}: training finished.")
         self._refresh()
@@ -171,6 +171,8 @@ class TrainingDock(QDockWidget):
             self.mnist_message.setText(message)
             self.mnist_panel.show()
             self.details.setText("Digits needs MNIST. Shapes works without it.")
+        elif kind == "not_enough_drawings":
+            self.details.setText(message)
         else:
             self.details.setText(f"Training {task_name} failed: {message}")
         self._refresh()
@@ -203,7 +205,7 @@ class TrainingDock(QDockWidget):
         if busy_elsewhere:
             self.summary.setText(f"Training {session.training_task.capitalize()} in the background…")
         elif training:
-            self.summary.setText(f"Training {task.display_name} ({session.training_recipe})…")
+            self.summary.setText(f"Training {task.display_name} ({recipe_words(session.training_recipe)})…")
         elif session.info is not None:
             self.summary.setText(model_summary(task.display_name, session.info))
         else:

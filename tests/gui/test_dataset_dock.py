@@ -99,7 +99,7 @@ def test_retrain_runs_in_the_background_and_its_confusion_cells_open_drawings(wi
 
 
 def test_thumbnails_are_read_in_the_background_then_shown(window, qtbot):
-    _fill("shapes", {"circle": 3})
+    fill_store("shapes", {"circle": 3})
     dock = window.collector.dataset_dock
     dock.refresh()
     model = dock.model

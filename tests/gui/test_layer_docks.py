@@ -85,8 +85,9 @@ def shown(qtbot, predictor):
 def test_one_dock_per_layer_with_name_and_shape(shown):
     window, docks = shown
     titles = [dock.windowTitle() for dock in docks.docks()]
-    assert titles == ["input · 28×28", "conv1 · 28×28×4", "pool1 · 14×14×4", "conv2 · 6×6×6", "pool2 · 3×3×6",
-                      "dense1 · 10", "output · 3"]
+    assert titles == ["input", "conv1", "pool1", "conv2", "pool2", "dense1", "output"]
+    shapes = [dock.header.text().split("</b>")[0].removeprefix("<b>") for dock in docks.docks()]
+    assert shapes == ["28×28", "28×28×4", "14×14×4", "6×6×6", "3×3×6", "10", "3"]
     assert [dock.objectName() for dock in docks.docks()][1] == "layer_dock_conv1"
     header = docks.dock("conv2").header.text()
     assert "3×3" in header and "stride 2" in header and "'valid'" in header and "ReLU" in header
@@ -289,7 +290,7 @@ def test_window_builds_docks_for_the_loaded_model_and_keeps_their_layout(qtbot, 
     docks = window.layer_docks
     qtbot.waitUntil(lambda: len(docks.docks()) == 7)
     titles = {action.text() for action in window.docks_menu.actions()}
-    assert {"conv1 · 28×28×4", "Convolution playground", "Why this label?"} <= titles
+    assert {"conv1", "Convolution playground", "Why this label?"} <= titles
     np.testing.assert_allclose(window.findChild(type(window.playground_dock), "playground_dock").current_input(),
                                window.session.current_input())
     window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks.dock("conv2"))
@@ -392,3 +393,24 @@ def test_a_narrow_row_tabs_each_pooling_dock_behind_its_convolution(qtbot, predi
     assert window.tabifiedDockWidgets(docks.dock("conv1")) == [docks.dock("pool1")]
     assert window.tabifiedDockWidgets(docks.dock("conv2")) == [docks.dock("pool2")]
     assert not window.tabifiedDockWidgets(docks.dock("dense1"))
+
+
+def test_docks_name_the_labels_from_the_first_training_on_and_follow_each_loaded_model(qtbot):
+    from gui.session import Phase
+    from model.architecture import build_model
+    from model.model_store import ModelInfo, save_model
+
+    window = _open_window(qtbot)
+    qtbot.waitUntil(lambda: window.session.phase == Phase.MISSING, timeout=60000)
+    docks = window.layer_docks
+    # No model yet: the first training's epochs build the docks, and the output names the task's labels.
+    window.session.training_epoch_ended.emit(_predictor().run(_drawing()))
+    assert list(docks.dock("output").bars.probabilities()) == ["circle", "square", "triangle"]
+    # The trained model loads (saved here under other names): the docks take its labels, in place.
+    output = docks.dock("output")
+    save_model(build_model(SMALL, 3), ModelInfo("shapes", ["ring", "box", "wedge"]))
+    window.session.reload_model()
+    qtbot.waitUntil(lambda: list(docks.dock("output").bars.probabilities()) == ["ring", "box", "wedge"],
+                    timeout=60000)
+    assert docks.dock("output") is output
+    window.close()

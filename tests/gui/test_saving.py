@@ -8,6 +8,7 @@ from PySide6.QtTest import QTest
 from model import user_tasks
 from model.samples import SampleStore
 from tests.gui.drawing import circle_points, drag
+from tests.model.training_data import fail_png_writes
 
 
 def _draw_circle(window):
@@ -125,14 +126,7 @@ def test_closing_the_window_waits_for_queued_writes(window, monkeypatch):
 def test_a_failed_write_is_reported_and_the_drawing_kept_until_retry(window, qtbot, monkeypatch):
     from model import storage
 
-    real_write = storage.atomic_write_bytes
-
-    def full_disk(path, data):
-        if str(path).endswith(".png"):
-            raise OSError(28, "No space left on device")
-        return real_write(path, data)
-
-    monkeypatch.setattr(storage, "atomic_write_bytes", full_disk)
+    real_write = fail_png_writes(monkeypatch)
     _draw_circle(window)
     QTest.keyClick(window, Qt.Key.Key_1)
     toast = window.collector.saver.toast

@@ -48,3 +48,11 @@ def test_screenshot_of_a_digit_without_mnist_says_how_to_get_it_and_tries_once(t
     assert "Traceback" not in printed
     assert len(started) == 1, "a failed training is reported, not started again"
     assert not (tmp_path / "digit.png").exists()
+
+
+def test_screenshot_of_nothing_shows_the_window_before_the_first_stroke(shapes_model, tmp_path, capsys):
+    path = tmp_path / "before.png"
+    assert run_app(screenshot_args(path, "nothing")) == 0
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == (1280, 800)
+    assert "before the first stroke" in capsys.readouterr().out

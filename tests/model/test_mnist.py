@@ -93,11 +93,12 @@ def test_preprocessed_copy_is_cached_once_and_nearly_unchanged(fake_mnist, monke
     stale.write_bytes(b"old")
     (x_train, y_train), (x_test, _) = load_mnist_preprocessed(path)
     # MNIST's 20 training images, a flagged copy of each of its two upright 1s, then fat-pen copies of 8%
-    # of them (2 of 20) and pen-tablet copies of 15% (3 of 20), their labels kept; the test set as it was.
-    assert x_train.dtype == np.float32 and x_train.shape == (27, 28, 28) and x_train.max() == pytest.approx(1.0)
+    # of them (2 of 20), pen-tablet copies of 15% (3 of 20) and coarse scan copies of 12% (2 of 20), their labels
+    # kept; the test set as it was.
+    assert x_train.dtype == np.float32 and x_train.shape == (29, 28, 28) and x_train.max() == pytest.approx(1.0)
     assert y_train[20:22].tolist() == [1, 1] and x_test.shape == (10, 28, 28)
     assert set(y_train[22:].tolist()) <= set(range(10))
-    assert np.all(x_train[24:].max(axis=(1, 2)) == pytest.approx(1.0))  # the pen copies hold a drawing
+    assert np.all(x_train[24:].max(axis=(1, 2)) == pytest.approx(1.0))  # the pen and scan copies hold a drawing
     # The stroke stays a vertical bar near the middle.
     columns = x_train[0].sum(axis=0)
     assert 12 <= int(columns.argmax()) <= 15

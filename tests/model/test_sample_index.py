@@ -9,9 +9,10 @@ import threading
 import numpy as np
 import pytest
 
-from model import sample_format, storage
+from model import sample_format
 from model.samples import SampleStore
 from tests.model.test_samples import _circle, _line
+from tests.model.training_data import fail_png_writes
 
 
 def _on_disk(root) -> dict[str, list[str]]:
@@ -81,14 +82,7 @@ def test_undoing_a_queued_save_waits_for_its_write_and_leaves_nothing(monkeypatc
 
 def test_a_failed_write_is_reported_kept_in_memory_and_written_on_retry(monkeypatch):
     store = SampleStore("shapes")
-    real_write = storage.atomic_write_bytes
-
-    def full_disk(path, data):
-        if str(path).endswith(".png"):
-            raise OSError(28, "No space left on device")
-        return real_write(path, data)
-
-    monkeypatch.setattr(storage, "atomic_write_bytes", full_disk)
+    fail_png_writes(monkeypatch)
     reports = []
     sample = store.add_later("circle", *_circle(), on_failed=lambda failed, message: reports.append((failed, message)))
     store.wait_for_writes()

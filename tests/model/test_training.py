@@ -59,15 +59,18 @@ def test_progress_reports_batches_and_epochs_with_an_eta():
 
 def test_cancel_stops_within_a_batch_and_keeps_the_previous_model():
     save_model(_build_marker_model(), ModelInfo("shapes", list(SHAPES.labels), recipe="previous"))
-    batches_seen = []
+    updates, answers = [], []
 
     def should_stop():
-        batches_seen.append(1)
-        return len(batches_seen) >= 2
+        # Asks to stop once the first batch has been reported.
+        answers.append(any(update.phase == "training" for update in updates))
+        return answers[-1]
 
-    result = train_task(SHAPES, _small_recipe(), epochs=3, data=bars_data(train=256), should_stop=should_stop)
+    result = train_task(SHAPES, _small_recipe(), epochs=3, data=bars_data(train=256), should_stop=should_stop,
+                        progress=updates.append)
     assert result.cancelled and result.model_path is None
-    assert len(batches_seen) == 2  # polled once per batch, stopped at the one that asked
+    # Polled every batch: the batch after the first asked, and no batch ran after it.
+    assert [update.batch for update in updates if update.phase == "training"] == [1]
     assert load_model("shapes")[1].recipe == "previous"
 
 

@@ -65,3 +65,18 @@ def fill_store(store: SampleStore | str, counts: dict[str, int], seed: int = 0) 
         for _ in range(count):
             store.add(label, *drawing(label, rng))
     return store
+
+
+def fail_png_writes(monkeypatch):
+    """Makes every PNG write fail as a full disk does (records still write); returns the real writer to restore."""
+    from model import storage
+
+    real_write = storage.atomic_write_bytes
+
+    def full_disk(path, data):
+        if str(path).endswith(".png"):
+            raise OSError(28, "No space left on device")
+        return real_write(path, data)
+
+    monkeypatch.setattr(storage, "atomic_write_bytes", full_disk)
+    return real_write
