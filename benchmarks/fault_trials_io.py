@@ -274,7 +274,7 @@ from tests.model.training_data import bars_data
 small = [{{"type": "conv", "filters": 4}}, {{"type": "pool"}}, {{"type": "flatten"}}, {{"type": "dense", "units": 8}}]
 recipes.RECIPES["quick"] = recipes.RECIPES["quick"].with_overrides(
     architecture=small, batch_size=32, augmentation=None, task_epochs={{"shapes": 1}})
-training.load_task_data = lambda task, recipe, mnist_path=None, seed=0: bars_data(96, 48)
+training.load_task_data = lambda task, recipe, mnist_path=None, seed=0, should_stop=None: bars_data(96, 48)
 def refuse(code):
     def fail(*args, **kwargs):
         raise OSError(code, os.strerror(code), str(args[0]) if args else "")

@@ -15,6 +15,7 @@ from gui.canvas import DrawingCanvas
 from gui.docks.prediction import PredictionDock, drawing_hint
 from gui.docks.preview import PreviewDock
 from gui.docks.training import TrainingDock
+from gui.notices import FileNotices
 from gui.progress_text import model_summary, progress_fraction
 from gui.session import ModelSession, Phase
 from gui.toolbar import DrawingToolBar
@@ -49,10 +50,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("ConvCanvas")
-        settings = QSettings()
-        remembered = str(settings.value("task", "shapes"))
-        # The last task may belong to another data folder (--data-dir): then open with Shapes.
-        task_name = task_name or (remembered if remembered in all_tasks() else "shapes")
+        self.notices = FileNotices(self)
+        self.notices.noticed.connect(self._on_notices_noticed)
+        task_name = task_name or _remembered_task()
         self.session = ModelSession(task_name, auto_train=auto_train, parent=self)
         self.session.prediction_ready.connect(self.prediction_ready)
         self.canvas = DrawingCanvas(self)
@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self._on_session_task_changed(self.session.task)
         if self.extension_errors:
             self.statusBar().showMessage("Some panels could not be loaded: " + "; ".join(self.extension_errors))
+        self.notices.start_tidy()
 
     # ----- public surface for docks ---------------------------------------------------------------------
 
@@ -261,6 +262,9 @@ class MainWindow(QMainWindow):
             text = f"{session.task.display_name} · no model yet" if session.phase != Phase.ERROR else session.message
         self.model_label.setText(text + training)
 
+    def _on_notices_noticed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 20000)
+
     def _on_about_triggered(self) -> None:
         QMessageBox.about(self, "About ConvCanvas",
                           "<b>ConvCanvas</b><p>Draw a shape or a digit and watch a convolutional network, "
@@ -304,7 +308,15 @@ class MainWindow(QMainWindow):
         if self.persist_layout:
             self.save_layout()
         self.session.shutdown()
+        self.notices.stop()
         super().closeEvent(event)
+
+
+def _remembered_task() -> str:
+    """The task used last, or Shapes when that task is gone (deleted, in another data folder given by
+    --data-dir, or refused from a damaged tasks.json)."""
+    remembered = str(QSettings().value("task", "shapes"))
+    return remembered if remembered in all_tasks() else "shapes"
 
 
 def _title(task_name: str) -> str:

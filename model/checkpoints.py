@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from model.paths import models_dir
-from model.storage import atomic_path, atomic_write_json, read_json
+from model.damaged import expect_type, read_checked_json
+from model.storage import atomic_path, atomic_write_json
 
 
 @dataclass
@@ -56,12 +57,20 @@ def member_path(task_name: str, member: int) -> Path:
 
 
 def read_state(task_name: str) -> CheckpointState | None:
-    """Returns the task's checkpoint state, or None if there is none (or it is unreadable)."""
-    try:
-        values = read_json(checkpoint_dir(task_name) / "state.json")
-        return CheckpointState(**values) if values else None
-    except (TypeError, ValueError):
-        return None
+    """Returns the task's checkpoint state, or None if there is none (a damaged one is set aside, with a notice)."""
+    return read_checked_json(checkpoint_dir(task_name) / "state.json", _checked_state)
+
+
+def _checked_state(values) -> CheckpointState:
+    expect_type(values, dict, "the file")
+    for name, kind in (("task", str), ("recipe", str), ("labels", list), ("members", int), ("epochs", int),
+                       ("member", int), ("epoch", int)):
+        if name in values or name in ("task", "recipe", "labels", "members", "epochs"):
+            expect_type(values.get(name), kind, name)
+    state = CheckpointState(**{name: values[name] for name in CheckpointState.__dataclass_fields__ if name in values})
+    if not (state.members >= 1 and state.epochs >= 1 and 0 <= state.member < state.members and state.epoch >= 0):
+        raise ValueError(f"member {state.member}/{state.members}, epoch {state.epoch}/{state.epochs} are out of range")
+    return state
 
 
 def unfinished(task_name: str) -> CheckpointState | None:

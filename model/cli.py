@@ -17,8 +17,25 @@ PROGRESS_EVERY_S = 2.0
 
 def run(args) -> int:
     """Runs the command parsed by main.py and returns the exit code."""
-    from model.tasks import get_task
+    from model import damaged
 
+    # A damaged file the command reads is set aside and named on stderr in one line; the command goes on.
+    stop_listening = damaged.add_listener(lambda message: _say(f"warning: {message}"))
+    try:
+        for message in damaged.take_notices():
+            _say(f"warning: {message}")
+        return _run(args)
+    finally:
+        stop_listening()
+
+
+def _run(args) -> int:
+    from model.tasks import get_task
+    from model.tidy import tidy_data_folder
+
+    summary = _tidy(tidy_data_folder)
+    if summary:
+        _say(summary)
     try:
         task = get_task(args.task)
     except KeyError as error:
@@ -46,6 +63,13 @@ def _disk_failure(error: OSError, task, args) -> int:
         message += " The last finished epoch is kept: continue with --resume once there is room."
     _error(message)
     return 1
+
+
+def _tidy(tidy_data_folder) -> str:
+    try:
+        return tidy_data_folder().summary()
+    except OSError as error:
+        return f"Could not tidy the data folder: {error.strerror or error}."
 
 
 def _import_tensorflow_quietly() -> None:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model import model_store, paths, storage
+from model import model_store, settings as user_settings
 from model.preprocessing import preprocess
 from model.fitting import FINE_TUNE_AUGMENTATION, fit
 from model.retrain_data import base_data
 from model.samples import SampleStore
 
-AUTO_RETRAIN_KEY = "auto_retrain_every"
+AUTO_RETRAIN_KEY = user_settings.AUTO_RETRAIN_EVERY
 
 
 @dataclass
@@ -120,15 +120,11 @@ def samples_since_retrain(task, info=...) -> int:
 
 def auto_retrain_every() -> int:
     """Returns the auto-retrain setting: retrain after this many new samples, 0 for never."""
-    settings = storage.read_json(paths.data_dir() / "settings.json", default={}) or {}
-    return max(0, int(settings.get(AUTO_RETRAIN_KEY, 0) or 0))
+    return user_settings.get(AUTO_RETRAIN_KEY, 0)
 
 
 def set_auto_retrain_every(count: int) -> None:
     """Sets the auto-retrain setting (0 turns it off), keeping the other settings in settings.json."""
     if int(count) < 0:
         raise ValueError(f"Auto-retrain needs a count of 0 (off) or more; received {count}.")
-    path = paths.data_dir() / "settings.json"
-    settings = storage.read_json(path, default={}) or {}
-    settings[AUTO_RETRAIN_KEY] = int(count)
-    storage.atomic_write_json(path, settings)
+    user_settings.update(**{AUTO_RETRAIN_KEY: int(count)})

@@ -55,6 +55,11 @@ def to_gray(image: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(array)
     if array.dtype == np.uint8 and array.shape[2] == 3:
         return cv2.cvtColor(np.ascontiguousarray(array), cv2.COLOR_RGB2GRAY)
+    if array.dtype == np.uint8:
+        # Transparent pixels are paper: composite onto white, in uint8 (a float copy of a big RGBA costs 4x more).
+        array = np.ascontiguousarray(array)
+        gray, alpha = cv2.cvtColor(array, cv2.COLOR_RGBA2GRAY), np.ascontiguousarray(array[:, :, 3])
+        return cv2.add(cv2.multiply(gray, alpha, scale=1 / 255), cv2.subtract(np.full_like(alpha, 255), alpha))
     if array.dtype == bool:
         values = array.astype(np.float32)
     elif np.issubdtype(array.dtype, np.integer):

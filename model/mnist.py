@@ -21,15 +21,17 @@ import hashlib
 import inspect
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from model import settings as user_settings
 from model.digit_styles import add_fat_pen_copies, add_flagged_ones
 from model.pen_digits import add_pen_copies
 from model.scan_digits import add_scan_copies
 from model.paths import MNIST_ENV, data_dir
-from model.storage import atomic_write_bytes, read_json
+from model.storage import atomic_write_bytes
 from model.training_progress import stop_if_asked
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
@@ -51,9 +53,8 @@ def find_mnist(path: str | os.PathLike | None = None) -> Path | None:
     Raises:
         MnistUnavailableError: an explicitly given path (argument, variable or setting) does not exist.
     """
-    settings = read_json(data_dir() / "settings.json", default={}) or {}
     explicit = [(path, "the given path"), (os.environ.get(MNIST_ENV), f"${MNIST_ENV}"),
-                (settings.get("mnist_path"), "the mnist_path setting")]
+                (user_settings.get(user_settings.MNIST_PATH), "the mnist_path setting")]
     for candidate, source in explicit:
         if candidate:
             candidate = Path(candidate).expanduser()
@@ -129,28 +130,43 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None, should_stop=N
     """
     found = find_mnist(path) or _download()
     cache = _cache_path(found)
-    if not cache.is_file():
-        (x_train, y_train), (x_test, y_test) = _read_npz(found)
-        flagged, flagged_labels = add_flagged_ones(x_train, y_train, should_stop=should_stop)
-        fat, fat_labels = add_fat_pen_copies(x_train, y_train, should_stop=should_stop)
-        pen, pen_labels = add_pen_copies(x_train, y_train, should_stop=should_stop)
-        scans, scan_labels = add_scan_copies(x_train, y_train, should_stop=should_stop)
-        # The pen copies and coarse scans are images like any the app reads: rendered as it renders them.
-        x_train = np.concatenate(
-            [_to_uint8(preprocess_images(images, drop_faint=True, should_stop=should_stop))
-             for images in (x_train, flagged, fat)]
-            + [_to_uint8(preprocess_images(images, should_stop=should_stop)) for images in (pen, scans)])
-        y_train = np.concatenate([y_train, flagged_labels, fat_labels, pen_labels, scan_labels])
-        # Stored as uint8 (a quarter of the size); training quantises to uint8 anyway.
-        arrays = {"x_train": x_train, "y_train": y_train,
-                  "x_test": _to_uint8(preprocess_images(x_test, should_stop=should_stop)), "y_test": y_test}
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        atomic_write_bytes(cache, buffer.getvalue())
-        _remove_stale_caches(cache)
-    with np.load(cache) as data:
-        x_train, x_test = (data[key].astype(np.float32) / 255.0 for key in ("x_train", "x_test"))
-        return (x_train, data["y_train"]), (x_test, data["y_test"])
+    cached = _read_preprocessed(cache)
+    if cached is not None:
+        return cached
+    # No cache yet, or a damaged one (a killed write cannot leave one: it is written atomically): build it.
+    (x_train, y_train), (x_test, y_test) = _read_npz(found)
+    flagged, flagged_labels = add_flagged_ones(x_train, y_train, should_stop=should_stop)
+    fat, fat_labels = add_fat_pen_copies(x_train, y_train, should_stop=should_stop)
+    pen, pen_labels = add_pen_copies(x_train, y_train, should_stop=should_stop)
+    scans, scan_labels = add_scan_copies(x_train, y_train, should_stop=should_stop)
+    # The pen copies and coarse scans are images like any the app reads: rendered as it renders them.
+    x_train = np.concatenate(
+        [_to_uint8(preprocess_images(images, drop_faint=True, should_stop=should_stop))
+         for images in (x_train, flagged, fat)]
+        + [_to_uint8(preprocess_images(images, should_stop=should_stop)) for images in (pen, scans)])
+    y_train = np.concatenate([y_train, flagged_labels, fat_labels, pen_labels, scan_labels])
+    # Stored as uint8 (a quarter of the size); training quantises to uint8 anyway.
+    arrays = {"x_train": x_train, "y_train": y_train,
+              "x_test": _to_uint8(preprocess_images(x_test, should_stop=should_stop)), "y_test": y_test}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write_bytes(cache, buffer.getvalue())
+    _remove_stale_caches(cache)
+    return _from_uint8(arrays)
+
+
+def _read_preprocessed(cache: Path):
+    """The preprocessed MNIST in `cache`, or None when there is none or it cannot be read (it is then rebuilt)."""
+    try:
+        with np.load(cache, allow_pickle=False) as data:
+            return _from_uint8({key: data[key] for key in ("x_train", "y_train", "x_test", "y_test")})
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def _from_uint8(arrays: dict):
+    x_train, x_test = (arrays[key].astype(np.float32) / 255.0 for key in ("x_train", "x_test"))
+    return (x_train, arrays["y_train"]), (x_test, arrays["y_test"])
 
 
 def _to_uint8(images: np.ndarray) -> np.ndarray:

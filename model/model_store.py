@@ -16,8 +16,9 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from model import damaged
 from model.paths import models_dir
-from model.storage import atomic_path, atomic_write_json, read_json
+from model.storage import atomic_path, atomic_write_json
 
 MODEL_FILE = "model.keras"
 PREVIOUS_FILE = "previous.keras"
@@ -130,7 +131,7 @@ def load_model(task_name: str | None = None, path: str | os.PathLike | None = No
         ModelNotFoundError: no model file there.
         ModelMismatchError: the model belongs to another task, or its output size differs from the labels.
     """
-    target, info = checked_model_info(task_name, path)
+    target, info, rebuilt = _checked_model_info(task_name, path)
     import keras
 
     try:
@@ -143,14 +144,23 @@ def load_model(task_name: str | None = None, path: str | os.PathLike | None = No
             f"{target}: the model has {outputs} outputs but task {info.task!r} has {len(info.labels)} labels "
             f"({', '.join(info.labels)}); retrain it for these labels."
         )
+    if rebuilt:
+        _write_rebuilt_info(target, info)
     return keras_model, info
 
 
 def checked_model_info(task_name: str | None = None, path: str | os.PathLike | None = None) -> tuple[Path, ModelInfo]:
     """Returns a saved model's file and `ModelInfo` after checking it fits its task, without loading Keras.
 
-    Args and raises: as `load_model`, except that the output size is not checked (that needs the model).
+    Args and raises: as `load_model`, except that the output size is not checked (that needs the model). A
+    damaged or missing sidecar gives info rebuilt from the task, as for `load_model` (it is written back only
+    once Keras has loaded the model and its outputs fit).
     """
+    return _checked_model_info(task_name, path)[:2]
+
+
+def _checked_model_info(task_name, path) -> tuple[Path, ModelInfo, bool]:
+    """`checked_model_info`, and whether the info was rebuilt because its sidecar was damaged."""
     if path is None and task_name is None:
         raise ValueError("load_model needs a task_name or a path.")
     target = Path(path) if path is not None else task_model_path(task_name)
@@ -160,13 +170,13 @@ def checked_model_info(task_name: str | None = None, path: str | os.PathLike | N
         where = f"for task {task_name!r} " if path is None else ""
         hint = f"train it first: python main.py train --task {task_name}" if task_name else "check the path"
         raise ModelNotFoundError(f"No trained model {where}at {target}; {hint}.")
-    info = _read_info(target, task_name)
+    info, rebuilt = _read_info(target, task_name)
     if task_name is not None and info.task != task_name:
         raise ModelMismatchError(
             f"{target}: this model was trained for task {info.task!r}, not {task_name!r}; "
             f"use --task {info.task} or a model trained for {task_name!r}."
         )
-    return target, info
+    return target, info, rebuilt
 
 
 def _install_shipped(task_name: str) -> None:
@@ -179,10 +189,12 @@ def _install_shipped(task_name: str) -> None:
 
 
 def load_info(task_name: str) -> ModelInfo | None:
-    """Returns the `ModelInfo` of a task's current model without loading Keras, or None if there is none."""
+    """Returns the `ModelInfo` of a task's current model without loading Keras, or None if there is none.
+
+    A model whose sidecar is missing or damaged gets one rebuilt from the task (recipe "unknown").
+    """
     target = task_model_path(task_name)
-    values = read_json(sidecar_path(target))
-    return ModelInfo.from_dict(values) if target.is_file() and values else None
+    return _read_info(target, task_name)[0] if target.is_file() else None
 
 
 def has_previous(task_name: str) -> bool:
@@ -205,7 +217,7 @@ def rollback(task_name: str) -> ModelInfo:
         raise ModelNotFoundError(f"Task {task_name!r} has no previous model to roll back to (looked for {previous}).")
     for first, second in ((current, previous), (sidecar_path(current), sidecar_path(previous))):
         _swap(first, second)
-    return _read_info(current, task_name)
+    return _read_info(current, task_name)[0]
 
 
 def _keep_previous(target: Path) -> None:
@@ -214,7 +226,7 @@ def _keep_previous(target: Path) -> None:
         f"{target.stem}.previous.keras")
     with atomic_path(previous) as temporary:
         shutil.copyfile(target, temporary)
-    old_info = read_json(sidecar_path(target))
+    old_info = damaged.read_checked_json(sidecar_path(target), _checked_info)
     if old_info is not None:
         atomic_write_json(sidecar_path(previous), old_info)
 
@@ -231,15 +243,44 @@ def _swap(first: Path, second: Path) -> None:
     os.replace(parking, second)
 
 
-def _read_info(target: Path, task_name: str | None) -> ModelInfo:
-    values = read_json(sidecar_path(target))
+def _read_info(target: Path, task_name: str | None) -> tuple[ModelInfo, bool]:
+    """The model's `ModelInfo`, and whether it was rebuilt from the task because its sidecar was damaged."""
+    sidecar = sidecar_path(target)
+    existed = sidecar.exists()
+    values = damaged.read_checked_json(sidecar, _checked_info)
     if values:
-        return ModelInfo.from_dict(values)
+        return ModelInfo.from_dict(values), False
     if task_name is None:
         raise ModelMismatchError(
-            f"{target}: no {sidecar_path(target).name} beside it to say which task it is for; pass --task."
+            f"{target}: no usable {sidecar.name} beside it to say which task it is for; pass --task."
         )
     from model.tasks import get_task
 
     task = get_task(task_name)
-    return ModelInfo(task=task.name, labels=list(task.labels), recipe="unknown")
+    return ModelInfo(task=task.name, labels=list(task.labels), recipe="unknown"), existed
+
+
+def _write_rebuilt_info(target: Path, info: ModelInfo) -> None:
+    # The model loaded and its outputs fit the task's labels: keep the rebuilt sidecar, so it is not rebuilt again.
+    try:
+        atomic_write_json(sidecar_path(target), info.to_dict())
+    except OSError:
+        pass  # a read-only folder: the info is rebuilt at every load, which costs nothing
+
+
+def _checked_info(values) -> dict:
+    """Checks a sidecar's content: task and labels must be right; other fields of the wrong type are dropped."""
+    damaged.expect_type(values, dict, "the file")
+    damaged.expect_type(values.get("task"), str, "task")
+    labels = damaged.expect_type(values.get("labels"), list, "labels")
+    if not labels or not all(isinstance(label, str) for label in labels):
+        raise damaged.FileCheckError(f"labels must be a list of names, not {labels!r:.60}")
+    optional = {"recipe": str, "members": int, "trained_at": str, "metrics": dict}
+    wrong = [name for name, kind in optional.items()
+             if name in values and (isinstance(values[name], bool) or not isinstance(values[name], kind))]
+    if "members" not in wrong and values.get("members", 1) < 1:
+        wrong.append("members")
+    if not wrong:
+        return values
+    kept = {name: value for name, value in values.items() if name not in wrong}
+    return damaged.Rebuilt(kept, f"{', '.join(sorted(set(wrong)))} of the wrong type or out of range")

@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from model.names import check_name, inside
+
 APP_NAME = "ConvCanvas"
 ORGANIZATION_NAME = "ConvCanvas"
 DATA_DIR_ENV = "CONVCANVAS_DATA_DIR"
@@ -37,9 +39,29 @@ def data_dir() -> Path:
 
 def models_dir(task_name: str) -> Path:
     """Returns the folder that holds a task's trained model, its previous model and its checkpoints."""
-    return data_dir() / "models" / task_name
+    return task_folder("models", task_name)
 
 
 def drawings_dir(task_name: str) -> Path:
     """Returns the folder of a task's saved drawings: `<task>/<label>/<id>.png`."""
-    return data_dir() / "drawings" / task_name
+    return task_folder("drawings", task_name)
+
+
+def trash_dir(task_name: str) -> Path:
+    """Returns the folder that deleted drawings of a task wait in until the trash is emptied."""
+    return task_folder("trash", task_name)
+
+
+def cache_dir(task_name: str) -> Path:
+    """Returns the folder of a task's caches (preprocessed drawings), which can always be rebuilt."""
+    return task_folder("cache", task_name)
+
+
+def task_folder(kind: str, task_name: str) -> Path:
+    """Returns `<data_dir>/<kind>/<task>`, after checking the task's name (`model.names`) and that the folder
+    stays inside the data directory.
+
+    Raises:
+        ValueError: the name cannot be a folder name, or would lead outside the data directory.
+    """
+    return inside(data_dir() / kind, check_name(task_name, "task"))

@@ -4,6 +4,8 @@ modification time, in one .npz, so thousands of samples load again without prepr
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 
 from model import storage
@@ -18,8 +20,8 @@ def read_cache(path) -> dict:
             if int(data["version"]) != _CACHE_VERSION:
                 return {}
             keys, stats, arrays = data["keys"], data["stats"], data["arrays"]
-    except (OSError, ValueError, KeyError):
-        return {}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return {}  # a damaged cache is rebuilt, as a missing one is
     return {
         str(k): ((int(s[0]), int(s[1])), a if s[2] else None) for k, s, a in zip(keys, stats, arrays)
     }

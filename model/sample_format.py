@@ -7,7 +7,6 @@ in a separate "pen_widths" list so other tools still read the record as they exp
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import threading
 import time
@@ -16,12 +15,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from model import storage
+from model import names, storage
 from model.strokes import Stroke
 
 # Saved PNGs are square at this size: big enough to look like the drawing, small enough for thousands of them.
 SAVED_IMAGE_SIZE = 256
-_INVALID_LABEL = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def drawing_image(image: np.ndarray) -> np.ndarray | None:
@@ -107,13 +105,18 @@ def quickdraw_record(sample_id: str, label: str, image_shape, strokes: list[Stro
 
 
 def write_sample_files(png_path: str, image: np.ndarray, record: dict) -> None:
-    """Writes a sample's record (.json beside the PNG), then its PNG (which makes the sample exist), each atomically."""
+    """Writes a sample's record (.json beside the PNG), then its PNG (which makes the sample exist), each atomically.
+
+    Raises:
+        ValueError: the image cannot be encoded as a PNG (nothing is written).
+        OSError: the disk refused a write (nothing is left behind).
+    """
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise ValueError(f"The drawing could not be encoded as a PNG (an image of {image.shape} {image.dtype}).")
     record_path = png_path[:-4] + ".json"
     storage.atomic_write_text(record_path, json.dumps(record) + "\n")
-    ok, encoded = cv2.imencode(".png", image)
     try:
-        if not ok:
-            raise OSError(f"{png_path}: the drawing could not be encoded as PNG")
         storage.atomic_write_bytes(png_path, encoded.tobytes())
     except OSError:
         # A full or read-only disk: the sample does not exist, so its record must not linger either.
@@ -122,18 +125,9 @@ def write_sample_files(png_path: str, image: np.ndarray, record: dict) -> None:
 
 
 def validate_label(label: str) -> str:
-    """Returns `label` stripped, or raises ValueError saying why it cannot name a folder."""
-    if not isinstance(label, str) or not label.strip():
-        raise ValueError(f"A label needs a name; received {label!r}. Type a word such as 'star'.")
-    label = label.strip()
-    if _INVALID_LABEL.search(label) or label.startswith(".") or label in (".", ".."):
-        raise ValueError(
-            f"Label {label!r} cannot be a folder name; use letters, digits, spaces, '-' or '_' "
-            "(no / \\ : * ? \" < > | and no leading dot)."
-        )
-    if len(label) > 40:
-        raise ValueError(f"Label {label!r} is {len(label)} characters long; keep it to 40 or fewer.")
-    return label
+    """Returns `label` stripped and NFC-normalised, or raises ValueError saying why it cannot name a folder
+    (`model.names.check_name` holds the rules)."""
+    return names.check_name(label, "label")
 
 
 _id_lock = threading.Lock()

@@ -8,6 +8,8 @@ in a background thread, the browser and the saving keys all see the same samples
 
 The index also holds the drawings that are saved but still on their way to disk (`pending`): they are listed and
 counted at once, and their snapshot serves their image and strokes until the writer thread has written them.
+Only whole PNGs are listed: a damaged drawing found while scanning is set aside (`model.sample_files`), and one
+found undecodable while training is dropped from the index, so counts always agree with the readable drawings.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.sample_files import whole_png
 from model.sample_format import quickdraw_record, saved_image
 
 
@@ -226,8 +229,9 @@ class SampleIndex:
 
 
 def _png_stems(folder) -> list[str]:
+    """The ids of a label folder's whole PNGs; a damaged one is set aside (`model.sample_files.whole_png`)."""
     return [entry.name[:-4] for entry in os.scandir(folder)
-            if entry.name.endswith(".png") and not entry.name.startswith(".")]
+            if entry.name.endswith(".png") and not entry.name.startswith(".") and whole_png(entry)]
 
 
 _indexes: dict[str, SampleIndex] = {}

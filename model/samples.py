@@ -28,13 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from model import paths, sample_cache, storage
+from model import damaged, names, paths, sample_cache, storage
+from model.sample_files import forget_png, set_aside_drawing
 from model.preprocessing import load_image, preprocess
 from model.sample_format import (SAVED_IMAGE_SIZE, drawing_image, new_id, quickdraw_record,  # noqa: F401
                                  quickdraw_to_strokes, strokes_to_quickdraw, validate_label, write_sample_files)
 from model.sample_index import PendingSample, Sample, SamplesChange, index_for
 from model.sample_writer import QueuedWrites
 from model.strokes import Stroke
+
 
 @dataclass(frozen=True)
 class RemovedSample:
@@ -61,8 +63,8 @@ class SampleStore(QueuedWrites):
     def __init__(self, task_name: str, root: str | os.PathLike | None = None):
         self.task_name = task_name
         self.root = Path(root) if root is not None else paths.drawings_dir(task_name)
-        self.trash_dir = paths.data_dir() / "trash" / task_name
-        self.cache_path = paths.data_dir() / "cache" / task_name / "arrays.npz"
+        self.trash_dir = paths.trash_dir(task_name)
+        self.cache_path = paths.cache_dir(task_name) / "arrays.npz"
         self.index = index_for(self.root)
 
     # -- reading (from the shared in-memory index: no folder is scanned) ----------------------------------
@@ -146,10 +148,10 @@ class SampleStore(QueuedWrites):
         return pending.sample.id
 
     def _snapshot(self, label, image, strokes, crop, extra) -> PendingSample:
-        label = validate_label(label)
+        label = self._new_label(label)
         sample_id = new_id()
         extra = {"timestamp": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), **extra}
-        sample = Sample(sample_id, label, str(self.root / label / f"{sample_id}.png"))
+        sample = Sample(sample_id, label, str(self._folder(label) / f"{sample_id}.png"))
         return PendingSample(sample, image, list(strokes or []), crop, extra)
 
     def remove(self, sample_id: str) -> RemovedSample:
@@ -169,6 +171,7 @@ class SampleStore(QueuedWrites):
         self.index.discard(sample_id)
         if sample.strokes_path.exists():
             os.replace(sample.strokes_path, trash_json)
+        os.utime(trash_png)  # its age in the trash counts from now (`model.tidy` empties old trash)
         return RemovedSample(sample.id, sample.label, trash_png, trash_json)
 
     def restore(self, removed: RemovedSample) -> Sample:
@@ -189,11 +192,11 @@ class SampleStore(QueuedWrites):
 
     def relabel(self, sample_id: str, new_label: str) -> Sample:
         """Moves a sample to another label's folder and returns it."""
-        new_label = validate_label(new_label)
+        new_label = self._new_label(new_label)
         sample = self.find(sample_id)
         if sample.label == new_label:
             return sample
-        folder = self.root / new_label
+        folder = self._folder(new_label)
         moved = Sample(sample_id, new_label, str(folder / sample.path.name))
         kept = self._settle(sample_id)
         if kept is not None:
@@ -214,7 +217,7 @@ class SampleStore(QueuedWrites):
     def rename_label(self, old: str, new: str) -> None:
         """Renames a label folder (one atomic rename) and rewrites its records' "word"."""
         new = validate_label(new)
-        source, target = self.root / old, self.root / new
+        source, target = self._folder(old), self._folder(new)
         if target.exists():
             raise ValueError(f"Label {new!r} already has a folder in {self.root}; pick another name.")
         self.wait_for_writes()
@@ -243,6 +246,7 @@ class SampleStore(QueuedWrites):
             for sample_id in self.index.ids(label):
                 self.index.pending.pop(sample_id, None)
             self.index.drop_label(label)
+        os.utime(target)  # its age in the trash counts from now (`model.tidy` empties old trash)
         return target
 
     def restore_label(self, label: str, trashed: Path) -> None:
@@ -254,15 +258,37 @@ class SampleStore(QueuedWrites):
         os.replace(trashed, target)
         self.index.reload_label(label)
 
-    def cleanup(self) -> int:
-        """Removes orphan records (a .json without its .png, left by a crash) and stray temporary files."""
+    def _folder(self, label: str) -> Path:
+        """The folder of a label, after checking its name and that it stays inside the task's folder."""
+        return names.inside(self.root, validate_label(label))
+
+    def _new_label(self, label: str) -> str:
+        """Checks a label to save under: valid, and not another spelling of an existing folder ("Star", "star")."""
+        label = validate_label(label)
+        for existing in self.labels():
+            if existing != label and names.same_name(existing, label):
+                raise ValueError(f"Label {label!r} differs from the existing label {existing!r} only in case; "
+                                 f"use {existing!r}.")
+        return label
+
+    def cleanup(self, older_than: float | None = None) -> int:
+        """Removes orphan records (a .json without its .png, left by a crash) and stray temporary files.
+
+        Args:
+            older_than: only files last changed before this time (seconds since 1970): another process may be
+                between writing a record and its drawing (`model.tidy` passes its own start time).
+
+        Returns:
+            How many files were removed.
+        """
         self.wait_for_writes()
         removed = 0
         for label in self.labels():
             for entry in os.scandir(self.root / label):
                 path = Path(entry.path)
                 orphan = path.suffix == ".json" and not path.with_suffix(".png").exists()
-                if orphan or (entry.name.startswith(".") and ".part" in entry.name):
+                leftover = orphan or (entry.name.startswith(".") and ".part" in entry.name)
+                if leftover and (older_than is None or entry.stat().st_mtime < older_than):
                     path.unlink(missing_ok=True)
                     removed += 1
         return removed
@@ -309,6 +335,8 @@ class SampleStore(QueuedWrites):
             array = cached[1] if cached is not None and cached[0] == key else _preprocess_file(sample.path)
             fresh[f"{sample.label}/{sample.id}"] = (key, array)
             if array is None:
+                if not os.path.exists(sample.file):  # set aside as damaged: no longer a sample
+                    self.index.discard(sample.id)
                 continue
             images.append(array)
             targets.append(index[sample.label])
@@ -322,5 +350,9 @@ class SampleStore(QueuedWrites):
 def _preprocess_file(path: Path) -> np.ndarray | None:
     try:
         return preprocess(load_image(path))
-    except (OSError, ValueError):
-        return None
+    except ValueError as error:  # whole on disk but not decodable: set aside, so counts() no longer shows it
+        forget_png(path)
+        set_aside_drawing(Path(path), f"not a readable image: {error}")
+    except OSError as error:
+        damaged.notice(f"{path} cannot be read ({error.strerror or error}); it is left out of training.")
+    return None

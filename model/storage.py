@@ -47,6 +47,8 @@ def _atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     )
     os.close(handle)
     temporary_path = Path(temporary)
+    # mkstemp makes the file private (0600); a saved file gets the permissions any other new file would.
+    os.chmod(temporary_path, 0o666 & ~_UMASK)
     try:
         yield temporary_path
         _fsync_file(temporary_path)
@@ -79,6 +81,15 @@ def read_json(path: str | os.PathLike, default: Any = None) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return default
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
 
 
 def _fsync_file(path: Path) -> None:

@@ -53,9 +53,14 @@ def get_task(name: str) -> Task:
     return tasks[name]
 
 
+def load_checked_config() -> dict:
+    """Returns tasks.json's content with every record checked against the built-in tasks (`model.task_config`)."""
+    return load_config({name: task.labels for name, task in BUILTIN_TASKS.items()})
+
+
 def all_tasks() -> dict[str, Task]:
     """Returns every task by name: the built-in ones (with labels the user added) and those the user created."""
-    config = load_config()
+    config = load_checked_config()
     tasks = {}
     for name, task in BUILTIN_TASKS.items():
         extra = tuple(config["extra_labels"].get(name, []))

@@ -3,16 +3,18 @@
 The file holds {"tasks": [{"name", "title", "labels"}], "extra_labels": {builtin_task: [label, ...]}}. Every
 change rewrites it atomically (`model.task_config` reads and writes it). Renaming or removing a label also moves
 its folder of saved drawings, so a task's drawings always match its labels. `model.tasks.all_tasks()` merges
-these with the built-in tasks.
+these with the built-in tasks. Reading checks every name (`model.task_config`): refused records are named in a
+one-line notice and the file set aside as tasks.json.corrupt.
 """
 
 from __future__ import annotations
 
 import re
 
+from model import names
 from model.samples import SampleStore, validate_label
-from model.task_config import load_config, save_config
-from model.tasks import BUILTIN_TASKS, Task, all_tasks, get_task
+from model.task_config import save_config
+from model.tasks import BUILTIN_TASKS, Task, all_tasks, get_task, load_checked_config as load_config
 
 _TASK_NAME = re.compile(r"[^a-z0-9_-]+")
 
@@ -41,11 +43,9 @@ def parse_labels(text: str) -> list[str]:
 def _check_labels(labels: list[str]) -> None:
     if len(labels) < 2:
         raise ValueError(f"A task needs at least two labels, separated by commas; received {labels}.")
-    seen = set()
-    for label in labels:
-        if label.lower() in seen:
-            raise ValueError(f"Label {label!r} appears twice; each label must be different.")
-        seen.add(label.lower())
+    duplicate = names.find_duplicate(labels)
+    if duplicate is not None:
+        raise ValueError(f"Label {duplicate!r} appears twice; each label must be different (ignoring case).")
 
 
 def task_name_for(title: str) -> str:
@@ -53,7 +53,7 @@ def task_name_for(title: str) -> str:
     name = _TASK_NAME.sub("-", title.strip().lower()).strip("-")
     if not name:
         raise ValueError(f"A task needs a name with letters or digits; received {title!r}.")
-    return name
+    return names.check_name(name, "task")
 
 
 def create_task(title: str, labels: list[str] | str) -> Task:
@@ -69,7 +69,7 @@ def create_task(title: str, labels: list[str] | str) -> Task:
     labels = parse_labels(labels) if isinstance(labels, str) else [validate_label(label) for label in labels]
     _check_labels(labels)
     name = task_name_for(title)
-    if name in all_tasks():
+    if any(names.same_name(name, existing) for existing in all_tasks()):
         raise ValueError(f"A task named {name!r} already exists; choose another name.")
     config = load_config()
     config["tasks"].append({"name": name, "title": title.strip(), "labels": labels})
@@ -98,7 +98,7 @@ def add_label(task_name: str, label: str) -> Task:
     label = validate_label(label)
     config = load_config()
     labels, record = _labels_of(config, task_name)
-    if label.lower() in {existing.lower() for existing in labels}:
+    if any(names.same_name(label, existing) for existing in labels):
         raise ValueError(f"Task {task_name!r} already has a label {label!r}.")
     if record is not None:
         record["labels"].append(label)
@@ -116,7 +116,7 @@ def rename_label(task_name: str, old: str, new: str) -> Task:
     owned = record["labels"] if record is not None else config["extra_labels"].get(task_name, [])
     if old not in owned:
         raise ValueError(f"Label {old!r} of task {task_name!r} is built in or unknown; only your own labels can be renamed.")
-    if new.lower() in {label.lower() for label in labels if label != old}:
+    if any(names.same_name(new, label) for label in labels if label != old):
         raise ValueError(f"Task {task_name!r} already has a label {new!r}.")
     SampleStore(task_name).rename_label(old, new)
     owned[owned.index(old)] = new

@@ -13,23 +13,19 @@ from PySide6.QtWidgets import (
 from gui.progress_text import format_duration, model_summary, progress_details, progress_fraction, recipe_words
 from gui.session import ModelSession
 from model.checkpoints import CheckpointState, unfinished
-from model.paths import data_dir
-from model.storage import atomic_write_json, read_json
+from model import settings
 
 RECIPES = {
     "quick": ("Quick", "One CNN: about a minute for Shapes, two for Digits (99.4% on MNIST) on 2 cores."),
     "best": ("Best", "Three deeper CNNs averaged, with stronger augmentation: about an hour for Digits on 2 cores "
                      "(99.7% on MNIST); checkpointed every epoch."),
 }
-MNIST_SETTING = "mnist_path"
+MNIST_SETTING = settings.MNIST_PATH
 
 
 def save_mnist_path(path: str) -> None:
     """Records the user's mnist.npz in data_dir()/settings.json, where model.mnist looks for it."""
-    settings_file = data_dir() / "settings.json"
-    values = read_json(settings_file, default={}) or {}
-    values[MNIST_SETTING] = str(Path(path).resolve())
-    atomic_write_json(settings_file, values)
+    settings.update(**{MNIST_SETTING: str(Path(path).resolve())})
 
 
 class TrainingDock(QDockWidget):
