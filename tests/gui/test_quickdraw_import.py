@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from gui import quickdraw_import
 from model import quickdraw, user_tasks
 from model.streaming import imported_counts, imported_sets
-from tests.model.training_data import bars
+from tests.model.training_data import bars, fill_store
 
 
 def _bitmaps(folder, category, count):
@@ -28,7 +28,8 @@ def _squares(folder, count):
     lines = []
     for _ in range(count):
         left, top, side = (int(value) for value in rng.integers(5, 60, 3))
-        xs, ys = [left, left + side + 40, left + side + 40, left, left], [top, top, top + side + 40, top + side + 40, top]
+        right, bottom = left + side + 40, top + side + 40
+        xs, ys = [left, right, right, left, left], [top, top, bottom, bottom, top]
         lines.append(json.dumps({"word": "square", "countrycode": "GB", "drawing": [[xs, ys]]}))
     lines.insert(7, "not a record")
     path = folder / "full_simplified_square.ndjson"
@@ -89,8 +90,8 @@ def test_cancel_keeps_the_files_finished_whole_reports_it_and_refreshes_the_wind
     task = user_tasks.create_task("Doodles", ["circle", "square"])
     collector = window.collector
     collector.add_task_to_switcher(task)
-    window.session.set_task(task.name)
-    qtbot.waitUntil(lambda: "0 drawings" in collector.dataset_dock.title.text(), timeout=10_000)
+    with qtbot.waitSignal(collector._samples_listed, timeout=10_000):  # the panel's own refresh for the new task
+        window.session.set_task(task.name)
     gate, reader = threading.Event(), quickdraw._read_npy
 
     def held_after_the_first_chunk(path, reading):
@@ -132,3 +133,26 @@ def test_a_file_that_is_not_a_quick_draw_file_is_named_and_left_out(window, qtbo
     dialog.label_box(0).setCurrentText("two words?")
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled() and dialog.error.text()
     dialog.reject()
+
+
+def test_retraining_a_set_over_the_stream_threshold_streams_it_from_disk_as_the_command_line_does(window, qtbot,
+                                                                                                 monkeypatch):
+    from model import recipes, streaming, training_checks
+
+    monkeypatch.setattr(training_checks, "STREAM_ABOVE", 8)
+    small = [{"type": "conv", "filters": 8}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 16}]
+    monkeypatch.setitem(recipes.RECIPES, "quick", recipes.RECIPES["quick"].with_overrides(
+        architecture=small, epochs=1, batch_size=16, augmentation=None))
+    streamed, stream = [], streaming.stream_task_data
+    monkeypatch.setattr(streaming, "stream_task_data",
+                        lambda task, *args, **kwargs: streamed.append(task.name) or stream(task, *args, **kwargs))
+    task = user_tasks.create_task("Marks", ["ring", "bar"])
+    fill_store(task.name, {"ring": 6, "bar": 6})  # 12 drawings: over the threshold of 8
+    collector = window.collector
+    collector.add_task_to_switcher(task)
+    window.session.set_task(task.name)
+    with qtbot.waitSignal(window.session.training_finished, timeout=300_000) as finished:
+        assert collector.retrain_dock.start_retrain()
+    result = finished.args[1]
+    assert streamed == [task.name] and result.status == "completed" and result.metrics["train_samples"] == 12
+    assert "streamed from disk" in collector.retrain_dock.details.text()
