@@ -125,9 +125,9 @@ def main() -> None:
 
 
 def run(args, folder: Path) -> None:
-    from gui.app import configure_application
     from PySide6.QtWidgets import QApplication
 
+    from gui.app import configure_application
     from gui.main_window import MainWindow
     from model import user_tasks
 

@@ -99,9 +99,9 @@ class QuickDrawDialog(QDialog):
         form.addRow("New task's name", self.title_edit)
         limit_row = QHBoxLayout()
         limit_row.addWidget(self.limit_box)
-        limit_row.addWidget(QLabel("drawings per label, at most", self))
+        limit_row.addWidget(QLabel("drawings at most", self))
         limit_row.addStretch(1)
-        form.addRow("Import", limit_row)
+        form.addRow("Of each label", limit_row)
         layout.addLayout(form)
         layout.addWidget(self.limit_note)
         layout.addWidget(self.note)
@@ -140,6 +140,10 @@ class QuickDrawDialog(QDialog):
             for label in choice.labels:
                 validate_label(label)
             if choice.task_name == NEW_TASK:
+                if len(choice.labels) < 2:
+                    return ("A new task needs at least two labels: add a file of another category, or import into a "
+                            "task of yours.")
+                user_tasks.parse_labels(", ".join(choice.labels))  # the same label twice, in other cases
                 name = user_tasks.task_name_for(choice.new_title)
                 if name in all_tasks():
                     return f"A task named {name!r} already exists; choose another name or import into it."
