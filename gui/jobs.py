@@ -95,5 +95,14 @@ class CancellableJob(BackgroundJob):
     def cancel(self) -> None:
         self._stop.set()
 
+    def cancel_and_wait(self, timeout_ms: int = 60000) -> bool:
+        """Cancels and waits for the work to return (for a window that is closing); True if it did in time.
+
+        The thread is told to quit at once: waiting for `finished` would need the GUI thread this call blocks.
+        """
+        self._stop.set()
+        self._thread.quit()
+        return self._thread.wait(timeout_ms)
+
     def is_cancelled(self) -> bool:
         return self._stop.is_set()

@@ -83,8 +83,7 @@ class QuickDrawImporter(QObject):
     def stop_for_close(self) -> None:
         """Cancels a running import and waits for it (within a few dozen drawings), so the window can close."""
         if self.job is not None:
-            self.job.cancel()
-            self.job.wait()
+            self.job.cancel_and_wait()
 
     # ----- steps ----------------------------------------------------------------------------------------
 

@@ -156,3 +156,29 @@ def test_retraining_a_set_over_the_stream_threshold_streams_it_from_disk_as_the_
     result = finished.args[1]
     assert streamed == [task.name] and result.status == "completed" and result.metrics["train_samples"] == 12
     assert "streamed from disk" in collector.retrain_dock.details.text()
+
+
+def test_closing_the_window_mid_import_stops_it_without_leaving_half_a_set(window, qtbot, tmp_path, monkeypatch):
+    gate, reader = threading.Event(), quickdraw._read_npy
+
+    def held_after_the_first_chunk(path, reading):
+        for number, chunk in enumerate(reader(path, reading)):
+            yield chunk
+            if number == 0:
+                gate.wait(30)
+
+    monkeypatch.setattr(quickdraw, "_read_npy", held_after_the_first_chunk)
+    np.save(tmp_path / "circle.npy", np.full((3000, 784), 255, np.uint8))
+    rings = user_tasks.create_task("Rings", ["circle", "oval"])
+    dialog = _open_dialog(window, monkeypatch, [tmp_path / "circle.npy"])
+    assert "at least two labels" in dialog.error.text()  # a new task of one file's category alone
+    dialog.task_box.setCurrentIndex(dialog.task_box.findData(rings.name))
+    _click_import(dialog, qtbot)
+    importer = window.collector.quickdraw
+    qtbot.waitUntil(lambda: "circle.npy (1 of 1)" in importer.progress_dialog.text.text(), timeout=60_000)
+    job = importer.job
+    threading.Timer(0.3, gate.set).start()  # the worker goes on only once the window is closing
+    window.close()
+    assert not job.is_running()
+    assert imported_sets(window.session.task.name) == []
+    assert not list((tmp_path / "convcanvas-data").glob("datasets/*/*/*.npy"))
