@@ -16,6 +16,7 @@ from gui.docks.dataset import DatasetDock
 from gui.docks.retrain import RetrainDock, describe_unfinished_retrain
 from gui.jobs import BackgroundJob
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
+from gui.quickdraw_import import QuickDrawImporter
 from gui.saving import SaveController
 from model import correct as corrections
 from model import disk
@@ -47,6 +48,7 @@ class Collector(QObject):
         self.dataset_dock.raise_()
         self.session.training_started.connect(self._on_session_training_started)
         self.jobs: list[BackgroundJob] = []
+        self.quickdraw = QuickDrawImporter(self)
         self._build_menu()
         self.dataset_dock.open_requested.connect(self._on_dataset_open_requested)
         self.dataset_dock.manage_requested.connect(self._on_dataset_manage_requested)
@@ -65,9 +67,11 @@ class Collector(QObject):
         window.installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.Close and not self.saver.finish_writes():
-            event.ignore()
-            return True
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            if not self.saver.finish_writes():
+                event.ignore()
+                return True
+            self.quickdraw.stop_for_close()
         return super().eventFilter(watched, event)
 
     def _build_menu(self) -> None:
@@ -77,7 +81,8 @@ class Collector(QObject):
                    ("&Retrain on my drawings", "Ctrl+R", self.retrain_dock.start_retrain),
                    ("Roll &back the model", "", self.retrain_dock.roll_back), None,
                    ("&Import drawings (folder)…", "", lambda: self.import_dialog(folder=True)),
-                   ("Import drawings (&files)…", "", lambda: self.import_dialog(folder=False)), None,
+                   ("Import drawings (&files)…", "", lambda: self.import_dialog(folder=False)),
+                   ("Import &Quick, Draw! files (whole categories)…", "", self.quickdraw.open_dialog), None,
                    ("Export drawings as &folder…", "", lambda: self.export_dialog("folder")),
                    ("Export drawings as .np&z…", "", lambda: self.export_dialog("npz")),
                    ("Export &model…", "", lambda: self.export_dialog("model"))]

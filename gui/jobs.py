@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import traceback
 from typing import Callable
 
@@ -13,6 +14,8 @@ from gui.workers import describe_error, error_kind
 class _Runner(QObject):
     finished = Signal(object)
     failed = Signal(str)
+    # Emitted in the worker thread; reaches the job (on the GUI thread) queued.
+    progressed = Signal(object)
 
     def __init__(self, work: Callable[[], object]) -> None:
         super().__init__()
@@ -72,3 +75,34 @@ class BackgroundJob(QObject):
     def _on_runner_failed(self, message: str) -> None:
         self._end()
         self.failed.emit(message)
+
+
+class CancellableJob(BackgroundJob):
+    """A `BackgroundJob` whose work reports progress and can be cancelled.
+
+    `work(progress=, should_stop=)` runs on a new QThread: `progress(value)` arrives on the GUI thread as
+    `progressed(value)`, and `should_stop()` turns True once `cancel()` was called (from any thread). The work
+    decides what a cancel keeps and returns it; `finished` arrives as usual.
+    """
+
+    progressed = Signal(object)
+
+    def __init__(self, work: Callable[..., object], parent: QObject | None = None) -> None:
+        self._stop = threading.Event()
+        super().__init__(lambda: work(progress=self._runner.progressed.emit, should_stop=self._stop.is_set), parent)
+        self._runner.progressed.connect(self.progressed)
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def cancel_and_wait(self, timeout_ms: int = 60000) -> bool:
+        """Cancels and waits for the work to return (for a window that is closing); True if it did in time.
+
+        The thread is told to quit at once: waiting for `finished` would need the GUI thread this call blocks.
+        """
+        self._stop.set()
+        self._thread.quit()
+        return self._thread.wait(timeout_ms)
+
+    def is_cancelled(self) -> bool:
+        return self._stop.is_set()

@@ -112,6 +112,16 @@ def imported_sets(task_name: str) -> list[ShardSet]:
     return [shard_set for shard_set in map(ShardSet, folders) if shard_set.exists]
 
 
+def imported_counts(task_name: str, labels) -> dict[str, int]:
+    """Returns {label: images} of `labels` in the task's imported sets (training and held-out together)."""
+    counts = {label: 0 for label in labels}
+    for shard_set in imported_sets(task_name):
+        for label, count in zip(shard_set.labels, shard_set.manifest.get("label_counts", [])):
+            if label in counts:
+                counts[label] += int(count)
+    return counts
+
+
 def refresh_drawings_cache(task, *, progress=None, should_stop=None) -> ShardSet | None:
     """Brings the drawings' shard set up to date, preprocessing every saved drawing once, streaming.
 

@@ -18,6 +18,7 @@ from gui.saving import label_keys
 from gui.workers import describe_error
 from model.dataset_health import dataset_warnings
 from model.samples import SampleStore
+from model.streaming import imported_counts
 
 ALL_LABELS = "__all__"
 
@@ -54,6 +55,10 @@ class DatasetDock(QDockWidget):
         self.warnings = QLabel(body, objectName="datasetWarnings", wordWrap=True)
         self.warnings.setStyleSheet("color: #8a5a00; background: #fff4d6; border-radius: 4px; padding: 4px;")
         layout.addWidget(self.warnings)
+        # Whole Quick, Draw! files imported at scale train streamed from disk; they are counted, never listed.
+        self.imported_note = QLabel(body, objectName="datasetImported", wordWrap=True)
+        self._imported: dict[str, int] = {}
+        layout.addWidget(self.imported_note)
         layout.addLayout(self._build_filter(body))
         self.model = SampleListModel(self)
         self.view = self._build_view(body)
@@ -142,6 +147,7 @@ class DatasetDock(QDockWidget):
         """Lists the task's drawings again (from the store's index) and updates counts, label buttons and warnings."""
         task = self._session.task
         store = self.store()
+        self._show_imported(task)
         if not store.index.ready():  # listed in the background (gui.collect); its samples_changed refreshes
             self._show_counts(task, None)
             self.model.set_samples(store, [])
@@ -274,9 +280,16 @@ class DatasetDock(QDockWidget):
         if total == "…":
             self.warnings.hide()
             return
-        warnings = dataset_warnings(counts, task.labels, has_base_data=task.base_data is not None)
+        trained = {label: counts[label] + self._imported.get(label, 0) for label in task.labels}
+        warnings = dataset_warnings(trained, task.labels, has_base_data=task.base_data is not None)
         self.warnings.setText("\n".join(warnings))
         self.warnings.setVisible(bool(warnings))
+
+    def _show_imported(self, task) -> None:
+        self._imported = {label: count for label, count in imported_counts(task.name, task.labels).items() if count}
+        self.imported_note.setText("Imported Quick, Draw! files (trained on, not listed here): " + " · ".join(
+            f"{label} {count:,}" for label, count in self._imported.items()))
+        self.imported_note.setVisible(bool(self._imported))
 
     def _shows(self, sample) -> bool:
         if self._only_ids is not None:

@@ -43,6 +43,7 @@ class RetrainDock(QDockWidget):
         self.settings = None
         self.last_result = None
         self.last_correction = None
+        self._retraining: str | None = None  # the task whose retrain is running
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -139,6 +140,14 @@ class RetrainDock(QDockWidget):
         task, settings = session.task, self.settings
 
         def job(progress, should_stop, epoch_end):
+            from model.training_checks import streams
+
+            if task.base_data is None and streams(task):
+                # Imported files or more drawings than memory holds: trained afresh on all of it, streamed from
+                # disk, as Train and `python main.py train` do.
+                from model.training import train_task
+
+                return train_task(task, "quick", resume=resume, progress=progress, should_stop=should_stop)
             from model.retrain import retrain
 
             result = retrain(task, settings, progress=progress, should_stop=should_stop, epoch_end=epoch_end,
@@ -215,6 +224,7 @@ class RetrainDock(QDockWidget):
             self.start_retrain()
 
     def _on_session_training_started(self, task_name: str, recipe: str) -> None:
+        self._retraining = task_name if recipe == RETRAIN_RECIPE else None
         if recipe in (RETRAIN_RECIPE, CORRECTION_RECIPE):
             self.progress_bar.setValue(0)
             self.progress_bar.show()
@@ -236,6 +246,9 @@ class RetrainDock(QDockWidget):
             self._show_retrain(result)
         elif hasattr(result, "before") and hasattr(result, "after"):
             self._show_correction(result)
+        elif hasattr(result, "status") and task_name == self._retraining:  # a large set, trained streamed
+            self.details.setText(streamed_text(result))
+        self._retraining = None
         self.refresh()
 
     def _on_session_training_failed(self, task_name: str, kind: str, message: str) -> None:
@@ -288,6 +301,19 @@ def new_drawings_text(count: int, info) -> str:
     if "last_sample_id" not in (info.metrics or {}):
         return f"{count} of your drawing{plural} {'are' if count != 1 else 'is'} not in the model yet."
     return f"{count} new drawing{plural} since the model last learned from your drawings."
+
+
+def streamed_text(result) -> str:
+    """Says how a retrain of a large set went: trained afresh, streamed from disk (a `model.training.TrainingResult`)."""
+    if result.cancelled:
+        return ("Stopped: the previous model is kept; Resume in the Training panel continues from the last finished "
+                "epoch.")
+    metrics = result.metrics or {}
+    accuracy = metrics.get("val_accuracy")
+    measured = f"; {100 * accuracy:.1f}% on held-out images" if isinstance(accuracy, (int, float)) else ""
+    return (f"Done in {result.elapsed_s:.0f} s: the set is large, so the model was trained afresh on all "
+            f"{metrics.get('train_samples', 0):,} images, streamed from disk (your drawings and imported "
+            f"files){measured}.")
 
 
 def describe_unfinished_retrain(state: RetrainState) -> str:
