@@ -147,36 +147,3 @@ def _finish(heat: np.ndarray) -> np.ndarray:
 def smooth(heat: np.ndarray, size: int = 112) -> np.ndarray:
     """Returns the heat map enlarged to size x size with smooth edges, for an overlay on a big canvas."""
     return np.clip(cv2.resize(np.asarray(heat, np.float32), (size, size), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
-
-
-def canvas_placement(canvas_image: np.ndarray, image28: np.ndarray) -> tuple[float, float, float] | None:
-    """Finds where the network's 28x28 view lies on the canvas, so a heat map can be laid over the drawing.
-
-    Preprocessing crops to the ink, scales and centres it; matching the ink's bounding box on the canvas
-    with the ink's bounding box in the 28x28 image undoes that.
-
-    Args:
-        canvas_image: the canvas raster (as `preprocess` received it).
-        image28: what `preprocess` returned for it.
-
-    Returns:
-        (x, y, size): the 28x28 square's top-left corner and side in canvas pixels, or None without ink.
-    """
-    from model.preprocessing import ink_strength
-
-    canvas_box = _ink_box(ink_strength(canvas_image) > 0.2)
-    small_box = _ink_box(np.asarray(image28) > 0.2)
-    if canvas_box is None or small_box is None:
-        return None
-    scale = max(canvas_box[2] - canvas_box[0], canvas_box[3] - canvas_box[1]) / max(
-        small_box[2] - small_box[0], small_box[3] - small_box[1])
-    centre = [(canvas_box[i] + canvas_box[i + 2]) / 2 - (small_box[i] + small_box[i + 2]) / 2 * scale for i in (0, 1)]
-    return centre[1], centre[0], 28 * scale
-
-
-def _ink_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(top, left, bottom, right), bottom and right exclusive, of the True pixels."""
-    rows, cols = np.nonzero(mask)
-    if rows.size == 0:
-        return None
-    return int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1

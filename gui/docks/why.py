@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDockWidget, QFormLayout, QL
 from gui import colormaps
 from gui.docks.map_views import ImageView
 from gui.image_convert import array_to_qimage
-from model.saliency import canvas_placement, smooth
+from model.preprocessing import input_placement
+from model.saliency import smooth
 from model.strokes import drawing_bounds
 
 TOP = "the top guess"
@@ -112,11 +113,11 @@ class WhyDock(QDockWidget):
         self.caption.setText(f"Warm colours: where the drawing raised the score of <b>{name}</b> "
                              "(Grad-CAM on the last convolution).")
         if self.toggle.isChecked():
-            self._overlay_canvas(explanation.heatmap, image28)
+            self._overlay_canvas(explanation.heatmap)
 
-    def _overlay_canvas(self, heatmap: np.ndarray, image28: np.ndarray) -> None:
-        raster = self._canvas.to_array()
-        placement = canvas_placement(raster, image28)
+    def _overlay_canvas(self, heatmap: np.ndarray) -> None:
+        # The placement preprocess itself used, so each heat-map pixel covers the canvas pixels it was made from.
+        placement = input_placement(self._canvas.to_array())
         if placement is None:
             self._canvas.set_overlay(None)
             return

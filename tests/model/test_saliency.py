@@ -95,15 +95,13 @@ def test_wrong_image_shape_is_refused(shapes_model):
         Explainer(shapes_model).explain(np.zeros((32, 32)))
 
 
-def test_canvas_placement_maps_the_28x28_view_back_onto_the_drawing():
-    from model.preprocessing import preprocess
-    from model.saliency import canvas_placement
+def test_input_placement_lays_the_28x28_view_back_onto_the_drawing():
+    from model.preprocessing import input_placement, preprocess
 
     canvas = np.full((300, 400), 255, np.uint8)
     cv2.circle(canvas, (300, 90), 50, 0, 6)  # a circle in the top-right corner
-    image28 = preprocess(canvas)
-    x, y, size = canvas_placement(canvas, image28)
+    x, y, size = input_placement(canvas)
     # The 28x28 square's centre falls on the circle's centre, and 20 px of it span the circle's diameter.
     assert abs(x + size / 2 - 300) < 8 and abs(y + size / 2 - 90) < 8
     assert size * 20 / 28 == pytest.approx(106, rel=0.15)
-    assert canvas_placement(np.full((50, 50), 255, np.uint8), image28) is None
+    assert input_placement(np.full((50, 50), 255, np.uint8)) is None
