@@ -1,11 +1,14 @@
 """Why this label? Heat maps of the parts of a drawing that drove a prediction.
 
 Grad-CAM (Selvaraju et al., 2017) weighs the last convolution's feature maps by how much the
-chosen label's score rises with each of them; the weighted sum, through a ReLU and laid over the
-28x28 input, marks where the evidence for that label lies. Its grid is coarse (7x7 cells of 4 px for
-the Quick recipe), and each cell sees well beyond its own pixels, so its warmest spot can fall on paper
-beside a thin stroke. Gradient saliency (|gradient x input|: how much each inked pixel moves the label's
-score) is the finer, noisier alternative, and warm only where there is ink.
+chosen label's score rises with them; the weighted sum, through a ReLU and laid over the 28x28 input,
+marks where the evidence for that label lies. The gradients are kept per cell (the HiResCAM form,
+Draelos & Carin, 2020) rather than averaged over the map: ConvCanvas' networks flatten their maps, so
+each place has its own weights, and an averaged weight warmed places the network does not read (the
+paper beside a triangle's sides; benchmarks/why_on_ink.py measures it). The grid stays coarse (7x7
+cells of 4 px for the Quick recipe) and each cell sees 18 px around it, so the warmest cell can be the
+one beside a thin stroke. Gradient saliency (|gradient x input|: how much each inked pixel moves the
+label's score) is the finer, noisier alternative, and warm only where there is ink.
 
 Each cell of a feature map is laid over the input pixels it sits on (its centre and spacing worked out
 from the layers' kernels, strides and padding), not stretched over the whole 28x28: a 3x3 map after
@@ -140,9 +143,9 @@ def _build_function(network, method: str):
             score = logits[0, chosen]
         if method == "gradient":
             return tf.abs(tape.gradient(score, image) * image)[0, :, :, 0], chosen
+        # Per cell, not averaged over the map (see the module docstring).
         grads = tape.gradient(score, features)[0]
-        weights = tf.reduce_mean(grads, axis=(0, 1))
-        return tf.nn.relu(tf.reduce_sum((features[0] - features[1]) * weights, axis=-1)), chosen
+        return tf.nn.relu(tf.reduce_sum((features[0] - features[1]) * grads, axis=-1)), chosen
 
     return run, (0.5, 1.0) if method == "gradient" else _cell_geometry(network, features_layer)
 

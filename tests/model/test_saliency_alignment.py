@@ -99,14 +99,18 @@ def test_gradient_saliency_is_hottest_on_ink(explainer, name):
 
 
 @pytest.mark.parametrize("name", DRAWINGS)
-def test_grad_cam_hottest_cell_covers_ink_and_is_where_the_map_is_warmest(explainer, name):
+def test_grad_cam_hottest_cell_lies_on_or_beside_ink_and_the_map_is_warm_there(explainer, name):
     image28 = preprocess(_canvas(name))
     explanation = explainer.explain(image28, method="grad-cam")
     assert explanation.cells.shape == (7, 7) and explanation.cell_size == 4
-    top, left, bottom, right = explanation.cell_box(*np.unravel_index(np.argmax(explanation.cells), (7, 7)))
-    assert (image28[top:bottom, left:right] > INK).any()
-    row, column = np.unravel_index(np.argmax(explanation.heatmap), (28, 28))
-    assert top <= row < bottom and left <= column < right
+    row, column = np.unravel_index(np.argmax(explanation.cells), (7, 7))
+    top, left, bottom, right = explanation.cell_box(row, column)
+    # Each cell sees 18 px around it, so its evidence can come from ink in the next cell (a circle's inside cells
+    # see the whole ring); on ink or one cell from it, never out on the paper.
+    assert (image28[max(0, top - 4):bottom + 4, max(0, left - 4):right + 4] > INK).any()
+    # The map shown is warm where that cell sits, not mirrored or shifted away from it.
+    centre = slice(row * 4 + 1, row * 4 + 3), slice(column * 4 + 1, column * 4 + 3)
+    assert explanation.heatmap[centre].min() >= 0.75
 
 
 THREE_BY_THREE = [  # a fourth convolution after valid pooling of 7x7: a 3x3 map that covers 24 of the 28 pixels
