@@ -213,6 +213,16 @@ def _on_input(cells: np.ndarray, origin: float, size: float) -> np.ndarray:
     return _normalised(heat)
 
 
-def smooth(heat: np.ndarray, size: int = 112) -> np.ndarray:
-    """Returns the heat map enlarged to size x size with smooth edges, for an overlay on a big canvas."""
-    return np.clip(cv2.resize(np.asarray(heat, np.float32), (size, size), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
+def smooth(heat: np.ndarray, size: int = 112, *, spread: int = 0) -> np.ndarray:
+    """Returns the heat map enlarged to size x size with smooth edges, for an overlay on a big canvas.
+
+    Args:
+        heat: a (28, 28) heat map.
+        size: the side of the result.
+        spread: how many input pixels each pixel's heat reaches around it. Gradient heat lies on the ink
+            itself, where a translucent colour over a dark stroke hardly shows; spread, it glows beside the line.
+    """
+    heat = np.asarray(heat, np.float32)
+    if spread > 0:
+        heat = cv2.dilate(heat, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * spread + 1, 2 * spread + 1)))
+    return np.clip(cv2.resize(heat, (size, size), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
