@@ -117,15 +117,16 @@ class ModelSession(QObject):
             return
         self._inference.submit(self._request_id, self._input, self.member)
 
-    def request_explanation(self, label_index: int | None = None) -> None:
-        """Asks the inference thread which parts of the current input drove a label (None: the top one).
+    def request_explanation(self, label_index: int | None = None, method: str = "grad-cam") -> None:
+        """Asks the inference thread which parts of the current input drove a label (None: the top one), by
+        `method`: "grad-cam" (coarse regions) or "gradient" (pixel detail).
 
         Answered by explanation_ready with a `model.saliency.Explanation`, or None when there is nothing to explain.
         """
         if self._input is None or self.predictor is None:
             self.explanation_ready.emit(None)
             return
-        self._inference.request_explanation(self._request_id, self._input, label_index, self.member)
+        self._inference.request_explanation(self._request_id, self._input, label_index, self.member, method)
 
     def _on_inference_explanation_ready(self, request_id: int, explanation) -> None:
         if request_id == self._request_id and self._input is not None:

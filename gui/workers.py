@@ -61,7 +61,7 @@ class InferenceWorker(QObject):
     """Loads a task's model and runs live predictions; lives on its own QThread.
 
     Models run by LiteRT (`model.inference.open_predictor`), so loading one imports no TensorFlow; where it
-    must (no LiteRT, a model that will not convert, Grad-CAM), that happens here, not in the window.
+    must (no LiteRT, a model that will not convert, "Why this label?"), that happens here, not in the window.
 
     Predictions follow the restart pattern of Qt's mandelbrot example: `submit()` only stores the newest
     request, and the worker always runs the newest one, so requests made while a prediction runs replace
@@ -112,11 +112,12 @@ class InferenceWorker(QObject):
         self._wake.emit()
 
     def request_explanation(self, request_id: int, image28: np.ndarray, label_index: int | None = None,
-                            member: int = 0) -> None:
-        """Asks for a Grad-CAM heat map of a 28x28 image for a label (None: the top one); like submit(), a
-        newer request replaces one that has not started. Answered by explanation_ready."""
+                            member: int = 0, method: str = "grad-cam") -> None:
+        """Asks for a heat map of a 28x28 image for a label (None: the top one), by `method` ("grad-cam" or
+        "gradient", see `model.saliency`); like submit(), a newer request replaces one that has not started.
+        Answered by explanation_ready."""
         with self._lock:
-            self._pending_explanation = (request_id, image28, label_index, member)
+            self._pending_explanation = (request_id, image28, label_index, member, method)
             if self._scheduled:
                 return
             self._scheduled = True
@@ -166,13 +167,14 @@ class InferenceWorker(QObject):
             return
         self.prediction_ready.emit(request_id, prediction)
 
-    def _explain(self, request_id: int, image28: np.ndarray, label_index: int | None, member: int) -> None:
+    def _explain(self, request_id: int, image28: np.ndarray, label_index: int | None, member: int,
+                 method: str) -> None:
         from model.saliency import Explainer
 
         try:
             if self._explainer is None or self._explainer[0] is not self._predictor:
                 self._explainer = (self._predictor, Explainer(self._predictor.model))
-            explanation = self._explainer[1].explain(image28, label_index, member=member)
+            explanation = self._explainer[1].explain(image28, label_index, member=member, method=method)
         except Exception:
             # A heat map that cannot be made must not put the live prediction into an error state.
             traceback.print_exc()

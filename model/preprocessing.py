@@ -69,6 +69,31 @@ def preprocess(image: np.ndarray, *, ink: str = "auto", drop_faint: bool = False
         A float32 array of shape (28, 28) in [0, 1], white ink on black; or None when the image
         holds no ink (an empty canvas, or only a faint smudge or a speck of dust).
     """
+    prepared = _prepare(image, ink, drop_faint)
+    return None if prepared is None else prepared[0]
+
+
+def input_placement(image: np.ndarray, *, ink: str = "auto") -> tuple[float, float, float] | None:
+    """Finds where the 28x28 image `preprocess` makes of `image` lies over `image`, to lay what the network
+    saw (a heat map, say) back over the drawing with the same geometry.
+
+    Args:
+        image, ink: as for `preprocess`.
+
+    Returns:
+        (x, y, size): the 28x28 square's top-left corner and side in `image`'s pixels, measured on pixel
+        edges ((0, 0) is the first pixel's top-left corner); None when `image` holds no ink.
+    """
+    prepared = _prepare(image, ink, False)
+    if prepared is None:
+        return None
+    x, y, scale = prepared[1]
+    return x, y, IMAGE_SIZE * scale
+
+
+def _prepare(image: np.ndarray, ink: str, drop_faint: bool) -> tuple[np.ndarray, tuple[float, float, float]] | None:
+    """`preprocess`'s work. Returns (image28, (x, y, scale)): the 28x28 image, where its top-left corner lies in
+    `image` and how many of `image`'s pixels one of its pixels spans; or None without ink."""
     gray = _ink.to_gray(_bounded(image))
     found = _ink.find_drawing(gray, ink)
     if found is None:
@@ -79,8 +104,16 @@ def preprocess(image: np.ndarray, *, ink: str = "auto", drop_faint: bool = False
     crop = _ink.crop_strength(gray[top:bottom, left:right], levels, min_ink)
     if crop is None:
         return None
-    work, work_width = _to_work_scale(crop, _pen_width(crop))
-    return _frame(_normalise_stroke_width(work, work_width, drop_faint))
+    # crop_strength shrinks a big crop by a whole factor.
+    placement = (float(left), float(top), float(round(max(bottom - top, right - left) / max(crop.shape))))
+    work, work_width, work_placement = _to_work_scale(crop, _pen_width(crop))
+    image28, frame_placement = _frame(_normalise_stroke_width(work, work_width, drop_faint))
+    return image28, _within(_within(placement, work_placement), frame_placement)
+
+
+def _within(outer: tuple[float, float, float], inner: tuple[float, float, float]) -> tuple[float, float, float]:
+    """Chains placements (x, y, scale): `inner` places an image in the one that `outer` places."""
+    return outer[0] + outer[2] * inner[0], outer[1] + outer[2] * inner[1], outer[2] * inner[2]
 
 
 def ink_strength(image: np.ndarray, *, ink: str = "auto") -> np.ndarray:
@@ -191,11 +224,12 @@ def _half_strength_width(crop: np.ndarray) -> float:
     return float(max(2.0 * np.median(values) - 1.0, 0.0) / scale) if values.size else 0.0
 
 
-def _to_work_scale(crop: np.ndarray, width: float) -> tuple[np.ndarray, float]:
+def _to_work_scale(crop: np.ndarray, width: float) -> tuple[np.ndarray, float, tuple[float, float, float]]:
     """Scales the crop so that, once its strokes are the target width, it spans the work box.
 
     Returns:
-        The scaled crop with a margin for thickening, and the pen width at that scale.
+        The scaled crop with a margin for thickening, the pen width at that scale, and where the result lies
+        in the crop (x, y, scale; see `_prepare`).
     """
     height, crop_width = crop.shape
     extent = max(height, crop_width)
@@ -205,8 +239,10 @@ def _to_work_scale(crop: np.ndarray, width: float) -> tuple[np.ndarray, float]:
     if centreline > 0:
         scale = min((_WORK_BOX - _WORK_TARGET) / centreline, scale)
     work = _resize(crop, scale)
+    span = extent / max(work.shape)  # the scale rounded to whole pixels
     margin = int(np.ceil(_WORK_TARGET))
-    return cv2.copyMakeBorder(work, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0.0), width * scale
+    work = cv2.copyMakeBorder(work, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=0.0)
+    return work, width * scale, (-margin * span, -margin * span, span)
 
 
 def _normalise_stroke_width(work: np.ndarray, width: float, drop_faint: bool = False) -> np.ndarray:
@@ -279,18 +315,22 @@ def _ridge_width(work: np.ndarray) -> float:
     return float(2.0 * np.median(values)) if values.size else 0.0
 
 
-def _frame(work: np.ndarray) -> np.ndarray:
+def _frame(work: np.ndarray) -> tuple[np.ndarray, tuple[float, float, float]]:
     """Scales the normalised drawing's longer side to the 20 px box and centres its mass in 28x28.
 
     The placement happens at work scale, to a quarter of an output pixel, so the one area
     reduction at the end is the only resampling the final image sees.
+
+    Returns:
+        The 28x28 image, and where it lies in `work` (x, y, scale; see `_prepare`).
     """
     x, y, w, h = cv2.boundingRect((work > 0.05).astype(np.uint8))
     if w == 0 or h == 0:
-        return np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
+        return np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32), (0.0, 0.0, float(_WORK_SCALE))
     crop = work[y:y + h, x:x + w]
     if max(w, h) != _WORK_BOX:
         crop = _resize(crop, _WORK_BOX / max(w, h))
+    span = max(w, h) / max(crop.shape)
     height, width = crop.shape
     total = float(crop.sum())
     center_x = float(crop.sum(axis=0) @ np.arange(width)) / total
@@ -305,4 +345,5 @@ def _frame(work: np.ndarray) -> np.ndarray:
     canvas[top:top + height, left:left + width] = crop
     placed = _ink.reduce(canvas, _WORK_SCALE)
     peak = float(placed.max())
-    return _ink.unit(placed * (1.0 / peak)) if peak > 0 else placed
+    placement = (x - left * span, y - top * span, _WORK_SCALE * span)
+    return (_ink.unit(placed * (1.0 / peak)) if peak > 0 else placed), placement

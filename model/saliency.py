@@ -1,9 +1,18 @@
 """Why this label? Heat maps of the parts of a drawing that drove a prediction.
 
 Grad-CAM (Selvaraju et al., 2017) weighs the last convolution's feature maps by how much the
-chosen label's score rises with each of them; the weighted sum, through a ReLU and scaled up to
-28x28, marks where the evidence for that label lies. Gradient saliency (|gradient x input|: how much
-each inked pixel moves the label's score) is the finer, noisier alternative.
+chosen label's score rises with them; the weighted sum, through a ReLU and laid over the 28x28 input,
+marks where the evidence for that label lies. The gradients are kept per cell (the HiResCAM form,
+Draelos & Carin, 2020) rather than averaged over the map: ConvCanvas' networks flatten their maps, so
+each place has its own weights, and an averaged weight warmed places the network does not read (the
+paper beside a triangle's sides; benchmarks/why_on_ink.py measures it). The grid stays coarse (7x7
+cells of 4 px for the Quick recipe) and each cell sees 18 px around it, so the warmest cell can be the
+one beside a thin stroke. Gradient saliency (|gradient x input|: how much each inked pixel moves the
+label's score) is the finer, noisier alternative, and warm only where there is ink.
+
+Each cell of a feature map is laid over the input pixels it sits on (its centre and spacing worked out
+from the layers' kernels, strides and padding), not stretched over the whole 28x28: a 3x3 map after
+valid pooling covers the first 24 pixels only.
 
 Scores are taken before the softmax, so a confident prediction still has gradients. TensorFlow
 is imported inside functions; call these from a worker thread, never from the GUI thread.
@@ -27,11 +36,28 @@ class Explanation:
         heatmap: (28, 28) float32 in [0, 1]; 1 where the evidence for the label is strongest.
         label_index: the label explained.
         method: "grad-cam" or "gradient".
+        cells: the heat at the map's own resolution (Grad-CAM: one value per feature-map cell; gradient:
+            the 28x28 heat itself), scaled like `heatmap`.
+        cell_origin, cell_size: where cell (0, 0)'s centre lies and how far apart cells are, in pixels of
+            the 28x28 input (pixel edges: the input's first pixel spans 0 to 1).
     """
 
     heatmap: np.ndarray
     label_index: int
     method: str
+    cells: np.ndarray | None = None
+    cell_origin: float = 0.5
+    cell_size: float = 1.0
+
+    def cell_box(self, row: int, column: int) -> tuple[int, int, int, int]:
+        """Returns (top, left, bottom, right), bottom and right exclusive, of the input pixels nearer this cell's
+        centre than any other's: the pixels the cell sits on, and for an outer cell those beyond it to the edge."""
+        last = (self.cells.shape[0] - 1, self.cells.shape[1] - 1) if self.cells is not None else (27, 27)
+        edges = []
+        for index, final in zip((row, column), last):
+            start = 0 if index == 0 else round(self.cell_origin + (index - 0.5) * self.cell_size)
+            edges.append((start, 28 if index == final else round(self.cell_origin + (index + 0.5) * self.cell_size)))
+        return edges[0][0], edges[1][0], edges[0][1], edges[1][1]
 
 
 class Explainer:
@@ -70,9 +96,11 @@ class Explainer:
         key = (member, method)
         if key not in self._functions:
             self._functions[key] = _build_function(self._member(member), method)
+        function, (origin, size) = self._functions[key]
         label = -1 if label_index is None else int(label_index)
-        heat, chosen = self._functions[key](image[None, :, :, None], label)
-        return Explanation(_finish(np.asarray(heat)), int(chosen), method)
+        heat, chosen = function(image[None, :, :, None], label)
+        cells = _normalised(np.asarray(heat))
+        return Explanation(_on_input(cells, origin, size), int(chosen), method, cells, origin, size)
 
     def _member(self, member: int):
         members = _member_models(self._model)
@@ -92,7 +120,8 @@ def _member_models(keras_model) -> list:
 
 
 def _build_function(network, method: str):
-    """Returns a tf.function (image batch, label or -1) -> (heat map at its own resolution, label)."""
+    """Returns (a tf.function (image batch, label or -1) -> (heat map at its own resolution, label),
+    (cell origin, cell size) of that map on the input)."""
     import keras
     import tensorflow as tf
 
@@ -114,11 +143,41 @@ def _build_function(network, method: str):
             score = logits[0, chosen]
         if method == "gradient":
             return tf.abs(tape.gradient(score, image) * image)[0, :, :, 0], chosen
+        # Per cell, not averaged over the map (see the module docstring).
         grads = tape.gradient(score, features)[0]
-        weights = tf.reduce_mean(grads, axis=(0, 1))
-        return tf.nn.relu(tf.reduce_sum((features[0] - features[1]) * weights, axis=-1)), chosen
+        return tf.nn.relu(tf.reduce_sum((features[0] - features[1]) * grads, axis=-1)), chosen
 
-    return run
+    return run, (0.5, 1.0) if method == "gradient" else _cell_geometry(network, features_layer)
+
+
+def _cell_geometry(network, features_layer) -> tuple[float, float]:
+    """Returns (centre of cell 0, distance between cells) of a layer's feature map, in input pixels.
+
+    Receptive-field arithmetic: a layer with kernel k, stride s and p pixels of padding before the first
+    row moves the first centre by ((k - 1) / 2 - p) of the previous spacing and multiplies the spacing by s.
+    """
+    import keras
+
+    origin, spacing, size = 0.5, 1.0, network.input_shape[1]
+    for layer in network.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            kernel = layer.kernel_size[0]
+        elif isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
+            kernel = layer.pool_size[0]
+        else:
+            kernel = None
+        if kernel is not None:
+            stride = layer.strides[0]
+            if layer.padding == "same":
+                out = -(-size // stride)
+                before = max((out - 1) * stride + kernel - size, 0) // 2
+            else:
+                out, before = (size - kernel) // stride + 1, 0
+            origin += ((kernel - 1) / 2 - before) * spacing
+            spacing, size = spacing * stride, out
+        if layer is features_layer:
+            break
+    return origin, spacing
 
 
 def _last_convolution(network):
@@ -136,47 +195,34 @@ def _last_convolution(network):
     return layers[index]
 
 
-def _finish(heat: np.ndarray) -> np.ndarray:
+def _normalised(heat: np.ndarray) -> np.ndarray:
     heat = np.maximum(heat.astype(np.float32), 0)
-    if heat.shape != (28, 28):
-        heat = cv2.resize(heat, (28, 28), interpolation=cv2.INTER_LINEAR)
     peak = float(heat.max())
-    return heat / peak if peak > 0 else np.zeros((28, 28), np.float32)
+    return heat / peak if peak > 0 else np.zeros(heat.shape, np.float32)
 
 
-def smooth(heat: np.ndarray, size: int = 112) -> np.ndarray:
-    """Returns the heat map enlarged to size x size with smooth edges, for an overlay on a big canvas."""
-    return np.clip(cv2.resize(np.asarray(heat, np.float32), (size, size), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
+def _on_input(cells: np.ndarray, origin: float, size: float) -> np.ndarray:
+    """Lays a map of cells over the 28x28 input, each cell's value on the pixels it sits on, blended between centres."""
+    if cells.shape == (28, 28) and (origin, size) == (0.5, 1.0):
+        return cells
+    # Input pixel x (centre x + 0.5) lies at cell (x + 0.5 - origin) / size; beyond the outer cells, their values.
+    shift = (0.5 - origin) / size
+    to_cells = np.array([[1 / size, 0, shift], [0, 1 / size, shift]], np.float32)
+    heat = cv2.warpAffine(cells, to_cells, (28, 28), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REPLICATE)
+    return _normalised(heat)
 
 
-def canvas_placement(canvas_image: np.ndarray, image28: np.ndarray) -> tuple[float, float, float] | None:
-    """Finds where the network's 28x28 view lies on the canvas, so a heat map can be laid over the drawing.
-
-    Preprocessing crops to the ink, scales and centres it; matching the ink's bounding box on the canvas
-    with the ink's bounding box in the 28x28 image undoes that.
+def smooth(heat: np.ndarray, size: int = 112, *, spread: int = 0) -> np.ndarray:
+    """Returns the heat map enlarged to size x size with smooth edges, for an overlay on a big canvas.
 
     Args:
-        canvas_image: the canvas raster (as `preprocess` received it).
-        image28: what `preprocess` returned for it.
-
-    Returns:
-        (x, y, size): the 28x28 square's top-left corner and side in canvas pixels, or None without ink.
+        heat: a (28, 28) heat map.
+        size: the side of the result.
+        spread: how many input pixels each pixel's heat reaches around it. Gradient heat lies on the ink
+            itself, where a translucent colour over a dark stroke hardly shows; spread, it glows beside the line.
     """
-    from model.preprocessing import ink_strength
-
-    canvas_box = _ink_box(ink_strength(canvas_image) > 0.2)
-    small_box = _ink_box(np.asarray(image28) > 0.2)
-    if canvas_box is None or small_box is None:
-        return None
-    scale = max(canvas_box[2] - canvas_box[0], canvas_box[3] - canvas_box[1]) / max(
-        small_box[2] - small_box[0], small_box[3] - small_box[1])
-    centre = [(canvas_box[i] + canvas_box[i + 2]) / 2 - (small_box[i] + small_box[i + 2]) / 2 * scale for i in (0, 1)]
-    return centre[1], centre[0], 28 * scale
-
-
-def _ink_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(top, left, bottom, right), bottom and right exclusive, of the True pixels."""
-    rows, cols = np.nonzero(mask)
-    if rows.size == 0:
-        return None
-    return int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1
+    heat = np.asarray(heat, np.float32)
+    if spread > 0:
+        heat = cv2.dilate(heat, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * spread + 1, 2 * spread + 1)))
+    return np.clip(cv2.resize(heat, (size, size), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)

@@ -95,15 +95,36 @@ def test_wrong_image_shape_is_refused(shapes_model):
         Explainer(shapes_model).explain(np.zeros((32, 32)))
 
 
-def test_canvas_placement_maps_the_28x28_view_back_onto_the_drawing():
-    from model.preprocessing import preprocess
-    from model.saliency import canvas_placement
+def test_input_placement_lays_the_28x28_view_back_onto_the_drawing():
+    from model.preprocessing import input_placement
 
     canvas = np.full((300, 400), 255, np.uint8)
     cv2.circle(canvas, (300, 90), 50, 0, 6)  # a circle in the top-right corner
-    image28 = preprocess(canvas)
-    x, y, size = canvas_placement(canvas, image28)
+    x, y, size = input_placement(canvas)
     # The 28x28 square's centre falls on the circle's centre, and 20 px of it span the circle's diameter.
     assert abs(x + size / 2 - 300) < 8 and abs(y + size / 2 - 90) < 8
     assert size * 20 / 28 == pytest.approx(106, rel=0.15)
-    assert canvas_placement(np.full((50, 50), 255, np.uint8), image28) is None
+    assert input_placement(np.full((50, 50), 255, np.uint8)) is None
+
+
+def test_grad_cam_warms_only_the_ink_the_network_reads():
+    """A network that reads only the left half: ink on the right raises no score, so it gets no heat.
+
+    Averaging the gradients over the map (the original Grad-CAM) would warm both strokes alike: networks
+    that flatten their maps weigh each place on its own, so the gradients are kept per cell.
+    """
+    import keras
+
+    inputs = keras.Input((28, 28, 1))
+    features = keras.layers.Conv2D(1, 1, use_bias=False, name="conv1")(inputs)
+    dense = keras.layers.Dense(2, name="output")
+    network = keras.Model(inputs, dense(keras.layers.Flatten()(features)))
+    network.get_layer("conv1").set_weights([np.ones((1, 1, 1, 1), np.float32)])
+    reads_left = np.zeros((28, 28, 2), np.float32)
+    reads_left[:, :14, 0] = 1.0
+    dense.set_weights([reads_left.reshape(-1, 2), np.zeros(2, np.float32)])
+    drawing = np.zeros((28, 28), np.float32)
+    drawing[6:22, 5:8] = drawing[6:22, 20:23] = 1.0
+    explanation = Explainer(network).explain(drawing, label_index=0)
+    assert explanation.heatmap[6:22, 5:8].min() == pytest.approx(1.0)
+    assert explanation.heatmap[:, 15:].max() == 0.0
