@@ -29,16 +29,16 @@ FRAME_BUDGET_MS = 1000.0 / 60.0
 
 
 def build_predictor(recipe_name: str, model_path: str | None):
-    from model.inference import Predictor
-    from model.tasks import SHAPES
+    from model.network.inference import Predictor
+    from model.core.tasks import SHAPES
 
     if model_path:
-        from model.model_store import load_model
+        from model.network.model_store import load_model
 
         keras_model, info = load_model(path=model_path)
         return Predictor(keras_model, info.labels)
-    from model.recipes import RECIPES
-    from model.training import assemble_ensemble, build_member
+    from model.training.recipes import RECIPES
+    from model.training.training import assemble_ensemble, build_member
 
     recipe = RECIPES[recipe_name]
     members = [build_member(recipe, SHAPES.num_classes, index) for index in range(recipe.members)]

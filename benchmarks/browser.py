@@ -28,7 +28,7 @@ FRAME_BUDGET_MS = 1000.0 / 60.0
 
 
 def make_samples(store, count: int, labels, seed: int = 0) -> float:
-    from model.strokes import Stroke, render_strokes
+    from model.core.strokes import Stroke, render_strokes
 
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
@@ -96,8 +96,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from gui.docks.dataset import DatasetDock
-    from model.samples import SampleStore
-    from model.tasks import Task
+    from model.collection.samples import SampleStore
+    from model.core.tasks import Task
 
     task = Task("bench", ("circle", "square", "triangle", "star", "heart"), None, "Bench")
     store = SampleStore(task.name)

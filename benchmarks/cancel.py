@@ -28,8 +28,8 @@ import numpy as np  # noqa: E402
 
 def cancel_latency(phase: str) -> float:
     """Runs one training, presses Cancel in `phase`, returns seconds from the press to the return."""
-    from model.recipes import get_recipe
-    from model.training import train_task
+    from model.training.recipes import get_recipe
+    from model.training.training import train_task
 
     stop, pressed = threading.Event(), {}
 

@@ -26,7 +26,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from model.preprocessing import preprocess  # noqa: E402
+from model.core.preprocessing import preprocess  # noqa: E402
 
 MNIST_PATH = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist.npz"
 PEN_GROUPS = {"thin (1-3 px)": (1, 3), "medium (4-19 px)": (4, 19), "thick (20-40 px)": (20, 40)}
@@ -136,7 +136,7 @@ def _quick_model(seconds: float):
     """A CLASSIC CNN trained on MNIST through preprocess for `seconds`, for want of H2's model."""
     import keras
 
-    from model.architecture import CLASSIC, build_model
+    from model.network.architecture import CLASSIC, build_model
 
     with np.load(MNIST_PATH) as data:
         x, y = data["x_train"], data["y_train"]

@@ -27,8 +27,8 @@ SHARED_MNIST = ROOT.parent / "shared" / "datasets" / "mnist.npz"
 
 def member_probabilities(path: str, x: np.ndarray) -> list[np.ndarray]:
     """Returns each member's (N, 10) probabilities for preprocessed images x (N, 28, 28)."""
-    from model.inference import member_models
-    from model.model_store import load_model
+    from model.network.inference import member_models
+    from model.network.model_store import load_model
 
     keras_model, _ = load_model(path=path)
     return [np.concatenate([np.asarray(member(x[start:start + 1000, ..., None], training=False))
@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--mnist", default=os.environ.get("CONVCANVAS_MNIST", str(SHARED_MNIST)))
     args = parser.parse_args()
 
-    from model.mnist import load_mnist_preprocessed
+    from model.datasets.mnist import load_mnist_preprocessed
 
     _, (x_test, y_test) = load_mnist_preprocessed(args.mnist)
     every_member, error_sets = [], []

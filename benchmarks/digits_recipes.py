@@ -34,10 +34,10 @@ SHARED_MNIST = ROOT.parent / "shared" / "datasets" / "mnist.npz"
 
 def measure(recipe: str, model_path: str | None, epochs: int | None, canvas_count: int, mnist_path: str) -> dict:
     """Trains (or loads) one recipe's model and returns its figures."""
-    from model.inference import Predictor
-    from model.mnist import load_mnist, load_mnist_preprocessed
-    from model.model_store import load_model
-    from model.training import train_task
+    from model.network.inference import Predictor
+    from model.datasets.mnist import load_mnist, load_mnist_preprocessed
+    from model.network.model_store import load_model
+    from model.training.training import train_task
 
     _, (x_test, y_test) = load_mnist_preprocessed(mnist_path)
     if model_path:
@@ -69,7 +69,7 @@ def measure(recipe: str, model_path: str | None, epochs: int | None, canvas_coun
 
 
 def _members(keras_model):
-    from model.inference import member_models
+    from model.network.inference import member_models
 
     return member_models(keras_model)
 
@@ -83,7 +83,7 @@ def _accuracy(predictor, x, y) -> float:
 def _canvas_accuracy(predictor, images, labels, count: int) -> dict:
     from canvas_digits import PEN_GROUPS, rerender_digits
 
-    from model.preprocessing import preprocess
+    from model.core.preprocessing import preprocess
 
     rng = np.random.default_rng(7)
     chosen = rng.choice(len(images), size=min(count, len(images)), replace=False)

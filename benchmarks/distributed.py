@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def worker(steps: int) -> None:
-    from model import distributed
-    from model.training import train_task
+    from model.training import distributed
+    from model.training.training import train_task
 
     distributed.strategy()  # before any other TensorFlow operation
     ends = []
@@ -80,8 +80,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="convcanvas-distributed-") as folder:
         os.environ["CONVCANVAS_DATA_DIR"] = folder
-        from model import user_tasks
-        from model.shards import ShardWriter
+        from model.collection import user_tasks
+        from model.collection.shards import ShardWriter
 
         user_tasks.create_task("Bench", LABELS)
         writer = ShardWriter(Path(folder) / "datasets" / "bench" / "synthetic", LABELS, shard_records=2048)

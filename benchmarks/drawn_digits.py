@@ -26,7 +26,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from hand import draw_on_canvas, hand_path  # noqa: E402
-from model.preprocessing import preprocess  # noqa: E402
+from model.core.preprocessing import preprocess  # noqa: E402
 
 # Each style: strokes; each stroke: pieces joined at sharp corners; each piece: control points in a
 # box about 0.6 wide and 1 tall (y down), smoothed through when it has more than two.
@@ -122,8 +122,8 @@ def drawn_set(per_label: int, seed: int):
 
 
 def _load_predictor(model_path: str | None):
-    from model.inference import Predictor
-    from model.model_store import load_model
+    from model.network.inference import Predictor
+    from model.network.model_store import load_model
 
     keras_model, info = load_model("digits", path=model_path)
     return Predictor(keras_model, info.labels)

@@ -28,9 +28,9 @@ DAY = 86400
 
 _MAKE_TEMPLATE = """
 import cv2, numpy as np
-from model.architecture import build_model
-from model.model_store import ModelInfo, save_model
-from model.samples import SampleStore
+from model.network.architecture import build_model
+from model.network.model_store import ModelInfo, save_model
+from model.collection.samples import SampleStore
 save_model(build_model([{"type": "conv", "filters": 2}, {"type": "pool"}, {"type": "flatten"}], 3),
            ModelInfo("shapes", ["circle", "square", "triangle"], recipe="quick"))
 store = SampleStore("shapes")
@@ -43,13 +43,15 @@ for index in range(6):
 # What the window reads at start, in one process; prints one JSON line.
 _PROBE = """
 import json
-from model import correct, damaged, mnist
-from model.checkpoints import unfinished
-from model.model_store import load_info
-from model.samples import SampleStore
-from model.tasks import all_tasks, get_task
-from model.tidy import tidy_data_folder
-from model.user_tasks import retrain_reason
+from model.core import damaged
+from model.datasets import mnist
+from model.training import correct
+from model.training.checkpoints import unfinished
+from model.network.model_store import load_info
+from model.collection.samples import SampleStore
+from model.core.tasks import all_tasks, get_task
+from model.collection.tidy import tidy_data_folder
+from model.collection.user_tasks import retrain_reason
 tidy_data_folder()
 tasks = all_tasks()
 task = get_task("shapes")

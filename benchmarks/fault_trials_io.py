@@ -33,10 +33,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model import exporters  # noqa: E402
-from model.importers import import_path  # noqa: E402
-from model.samples import SampleStore  # noqa: E402
-from model.strokes import Stroke, render_strokes  # noqa: E402
+from model.collection import exporters  # noqa: E402
+from model.collection.importers import import_path  # noqa: E402
+from model.collection.samples import SampleStore  # noqa: E402
+from model.core.strokes import Stroke, render_strokes  # noqa: E402
 
 REAL_REPLACE = os.replace
 
@@ -170,14 +170,14 @@ def _import_full_trial(rng, folder: Path):
 def _cache_trial(rng):
     store, kept = _fill(rng, int(rng.integers(2, 6)))
     refuse = OSError(errno.EROFS, os.strerror(errno.EROFS))
-    with mock.patch("model.sample_cache.write_cache", side_effect=refuse):
+    with mock.patch("model.collection.sample_cache.write_cache", side_effect=refuse):
         x, _, ids = store.load_arrays(["circle"])
     return len(x) == len(kept), len(set(kept) - set(ids.tolist()))
 
 
 def _retrain_trial(rng):
-    from model import user_tasks
-    from model.retrain import RetrainSettings, retrain
+    from model.collection import user_tasks
+    from model.training.retrain import RetrainSettings, retrain
 
     task = user_tasks.create_task("Marks", ["circle", "bar"])
     store = SampleStore(task.name)
@@ -269,7 +269,7 @@ _PRELUDE = """
 import errno, os, shutil, sys
 from collections import namedtuple
 sys.path.insert(0, {root!r})
-from model import recipes, training
+from model.training import recipes, training
 from tests.model.training_data import bars_data
 small = [{{"type": "conv", "filters": 4}}, {{"type": "pool"}}, {{"type": "flatten"}}, {{"type": "dense", "units": 8}}]
 recipes.RECIPES["quick"] = recipes.RECIPES["quick"].with_overrides(
@@ -329,7 +329,7 @@ def _write_drawing(path: Path) -> Path:
 
 def _loads(data: Path) -> bool:
     """True if the task's model in `data` still loads (a failed command must never break the model it had)."""
-    from model.model_store import load_model
+    from model.network.model_store import load_model
 
     with mock.patch.dict(os.environ, {"CONVCANVAS_DATA_DIR": str(data)}):
         try:
@@ -340,8 +340,8 @@ def _loads(data: Path) -> bool:
 
 
 def _saved_model(data: Path) -> Path:
-    from model.architecture import build_model
-    from model.model_store import ModelInfo, save_model
+    from model.network.architecture import build_model
+    from model.network.model_store import ModelInfo, save_model
 
     small = [{"type": "conv", "filters": 4}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 8}]
     with mock.patch.dict(os.environ, {"CONVCANVAS_DATA_DIR": str(data)}):

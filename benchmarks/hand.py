@@ -1,7 +1,7 @@
 """A simulated hand for the generalisation benchmarks: a pen steered through target points, and the
 canvas a person would hand the app (any size, pen, position, polarity, JPEG or not).
 
-Written from scratch, independent of the generators the app trains on (model/shapes.py, MNIST), so a
+Written from scratch, independent of the generators the app trains on (model/datasets/shapes.py, MNIST), so a
 model's accuracy on these drawings says how it copes with drawings it has never seen the like of.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from model.strokes import Stroke, render_strokes
+from model.core.strokes import Stroke, render_strokes
 
 PEN_WIDTHS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48)
 

@@ -1,7 +1,7 @@
 """Hostile inputs to `preprocess`: huge images and solid blobs, old code against new, in one run.
 
 Prints, per input, the median and 95th percentile time and the peak of memory numpy allocated (tracemalloc),
-for this tree's `model.preprocessing` and for the one at `--old` (read with `git show`, so nothing is checked
+for this tree's `model.core.preprocessing` and for the one at `--old` (read with `git show`, so nothing is checked
 out). Goal (issue 19): no input over 100 ms.
 
     nice -n 10 python benchmarks/hostile_images.py [--old 8868302] [--runs 5]
@@ -48,11 +48,20 @@ def old_preprocess(revision: str):
     folder.mkdir()
     (folder / "__init__.py").write_text("")
     for name in ("preprocessing", "ink"):
-        source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:model/{name}.py"], check=True,
-                                capture_output=True, text=True).stdout
-        (folder / f"{name}.py").write_text(source.replace("from model import ink", "from old_model import ink"))
+        source = _old_source(revision, name)
+        for package in ("model.core", "model"):  # model/ was flat before issue 17 grouped it into packages
+            source = source.replace(f"from {package} import ink", "from old_model import ink")
+        (folder / f"{name}.py").write_text(source)
     sys.path.insert(0, str(folder.parent))
     return importlib.import_module("old_model.preprocessing").preprocess
+
+
+def _old_source(revision: str, name: str) -> str:
+    for path in (f"model/core/{name}.py", f"model/{name}.py"):
+        shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:{path}"], capture_output=True, text=True)
+        if shown.returncode == 0:
+            return shown.stdout
+    raise SystemExit(f"{revision} has no model/core/{name}.py or model/{name}.py; pass an older or newer --old")
 
 
 def measure(function, image: np.ndarray, runs: int) -> tuple[float, float, float]:
@@ -74,7 +83,7 @@ def main() -> int:
     parser.add_argument("--old", default="8868302", help="the revision to compare with (default: before issue 19)")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from model.preprocessing import preprocess
+    from model.core.preprocessing import preprocess
 
     old = old_preprocess(args.old)
     print(f"{'input':<20} {'old median':>11} {'old p95':>9} {'old MB':>7}   {'new median':>11} {'new p95':>9} "

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from model.preprocessing import preprocess  # noqa: E402
+from model.core.preprocessing import preprocess  # noqa: E402
 
 CANVAS = (560, 720)  # height, width: the canvas of a typical window
 
@@ -52,10 +52,10 @@ def timed(function, inputs) -> np.ndarray:
 
 
 def load(args):
-    from model.architecture import build_model
-    from model.model_store import load_model
-    from model.recipes import get_recipe
-    from model.training import assemble_ensemble
+    from model.network.architecture import build_model
+    from model.network.model_store import load_model
+    from model.training.recipes import get_recipe
+    from model.training.training import assemble_ensemble
 
     if args.model:
         return load_model(path=args.model)[0]
@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
 
-    from model.inference import Predictor
+    from model.network.inference import Predictor
 
     keras_model = load(args)
     predictor = Predictor(keras_model, [str(k) for k in range(int(keras_model.output_shape[-1]))])

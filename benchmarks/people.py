@@ -3,8 +3,8 @@
 Shapes: benchmarks/people_shapes.py's `evaluate` per kind (finger, doodles, bitmaps) and overall, and
 benchmarks/window_shapes.py (shapes drawn with the mouse on the real window, offscreen, in this process).
 Digits: benchmarks/people_digits.py's `evaluate` per kind (pen, postal, sklearn; sklearn needs scikit-learn)
-and MNIST's test set as `model.mnist.load_mnist_preprocessed` prepares it, through the app's `Predictor`.
-For each set also the answers that are not sure (top probability below `model.inference.SURE_PROBABILITY`,
+and MNIST's test set as `model.datasets.mnist.load_mnist_preprocessed` prepares it, through the app's `Predictor`.
+For each set also the answers that are not sure (top probability below `model.network.inference.SURE_PROBABILITY`,
 where the app says "Not sure"), and for Shapes a small set of drawings that are none of its shapes (stars,
 zigzags, scribbles, hearts, arrows, drawn here with OpenCV) with the share of them flagged not sure (a drawing
 `preprocess` finds blank counts as flagged). Each figure is printed beside its goal; "!" marks one below it.
@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 
 import people_digits  # noqa: E402
 import people_shapes  # noqa: E402
-from model.inference import SURE_PROBABILITY  # noqa: E402
+from model.network.inference import SURE_PROBABILITY  # noqa: E402
 
 SHAPES_GOAL, PEN_GOAL, POSTAL_GOAL, MNIST_GOAL = 0.97, 0.98, 0.985, 0.993
 ODD_KINDS = ("star", "zigzag", "scribble", "heart", "arrow")
@@ -213,7 +213,7 @@ def digits_figures(column: dict, model: str | None, args, mnist) -> None:
 
 def load_mnist_test(path: str | None):
     """MNIST's preprocessed test set as (images, labels), or a line saying why it could not be had."""
-    from model.mnist import MnistUnavailableError, load_mnist_preprocessed
+    from model.datasets.mnist import MnistUnavailableError, load_mnist_preprocessed
 
     try:
         _, (x_test, y_test) = load_mnist_preprocessed(path)

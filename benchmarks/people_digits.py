@@ -45,8 +45,8 @@ LOW_CONFIDENCE = 0.6
 
 def load_predictor(model_path: str | None):
     """Builds the predictor as the command line does."""
-    from model.inference import Predictor
-    from model.model_store import load_model
+    from model.network.inference import Predictor
+    from model.network.model_store import load_model
 
     keras_model, info = load_model("digits", path=model_path)
     return Predictor(keras_model, info.labels)
@@ -54,7 +54,7 @@ def load_predictor(model_path: str | None):
 
 def classify(predictor, images: list[np.ndarray]) -> tuple[list[str | None], np.ndarray]:
     """Returns each image's predicted label (None when `preprocess` finds no drawing) and top probability."""
-    from model.preprocessing import preprocess
+    from model.core.preprocessing import preprocess
 
     inputs = [preprocess(image) for image in images]
     kept = [index for index, image28 in enumerate(inputs) if image28 is not None]

@@ -10,7 +10,7 @@ A held-out test on three kinds of simulated human drawings, each modelled on pub
 - bitmaps: the same doodles as Quick, Draw!'s 28x28 bitmaps.
 
 The shapes come from a hand model of its own (benchmarks/people_shapes_hand.py). It is written
-independently of the app's training generator (model/shapes.py) and of the older benchmark hand
+independently of the app's training generator (model/datasets/shapes.py) and of the older benchmark hand
 (benchmarks/hand.py), neither of which it reads; the app never trains on it. Labels: an ellipse of
 aspect >= 0.5 is a circle, a box of aspect 1:1 to 1:3 at any angle is a square, any triangle is a triangle.
 
@@ -48,8 +48,8 @@ NOT_SURE = 0.6
 
 def load_predictor(model_path: str | None):
     """The Shapes predictor exactly as `python main.py predict --task shapes [--model M]` builds it."""
-    from model.inference import Predictor
-    from model.model_store import load_model
+    from model.network.inference import Predictor
+    from model.network.model_store import load_model
 
     keras_model, info = load_model("shapes", path=model_path)
     return Predictor(keras_model, info.labels)
@@ -57,7 +57,7 @@ def load_predictor(model_path: str | None):
 
 def classify(predictor, images: list[np.ndarray]) -> np.ndarray:
     """Probabilities per image, (N, labels), through `preprocess`; a blank reading gets all zeros."""
-    from model.preprocessing import preprocess
+    from model.core.preprocessing import preprocess
 
     prepared = [preprocess(image) for image in images]
     probabilities = np.zeros((len(images), len(predictor.labels)), np.float32)

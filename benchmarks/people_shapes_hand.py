@@ -7,7 +7,7 @@ Quick, Draw! stores doodles (a 256 px box, the browser's event rate, Ramer-Dougl
 Labels: an ellipse of aspect >= 0.5 is a circle, a box of aspect 1:1 to 1:3 at any angle is a square,
 any triangle is a triangle.
 
-It is written independently of the app's training generator (model/shapes.py) and of the older
+It is written independently of the app's training generator (model/datasets/shapes.py) and of the older
 benchmark hand (benchmarks/hand.py), neither of which it reads; the app never trains on it.
 benchmarks/people_shapes_sets.py renders its strokes into images; benchmarks/window_shapes.py draws
 them on the real window.

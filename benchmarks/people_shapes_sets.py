@@ -13,7 +13,7 @@ Three kinds, each modelled on public data sets of real drawings:
   thick line, the drawing touching the frame, reduced with area averaging.
 
 The strokes come from the hand in benchmarks/people_shapes_hand.py. Like it, this module is written
-independently of the app's training generator (model/shapes.py) and of the older benchmark hand
+independently of the app's training generator (model/datasets/shapes.py) and of the older benchmark hand
 (benchmarks/hand.py), neither of which it reads; the app never trains on these drawings. It also holds
 `write_set` (the drawings as PNG files) and `contact_sheet` (a grid of them to look at).
 """
@@ -270,7 +270,7 @@ def _visible(image: np.ndarray) -> np.ndarray:
 
 def _zoom(image: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """A crop around the ink and the ink's centre (0..1 per axis) when the drawing is small, else None."""
-    from model.preprocessing import ink_strength
+    from model.core.preprocessing import ink_strength
 
     ys, xs = np.nonzero(ink_strength(image) > 0.2)
     if len(ys) == 0 or max(np.ptp(ys), np.ptp(xs)) > 0.35 * max(image.shape[:2]):

@@ -1,4 +1,4 @@
-"""Per-drawing timings of model.preprocessing.preprocess, median and p95, for several canvas sizes.
+"""Per-drawing timings of model.core.preprocessing.preprocess, median and p95, for several canvas sizes.
 
 Each case renders generated shapes (thin and thick pens, anywhere in the frame) at a canvas size and
 times preprocess() on each one, as the app does after every stroke.
@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 
-from model.preprocessing import preprocess
-from model.shapes import SHAPE_LABELS, generate_drawing
-from model.strokes import render_strokes
+from model.core.preprocessing import preprocess
+from model.datasets.shapes import SHAPE_LABELS, generate_drawing
+from model.core.strokes import render_strokes
 
 CANVAS_SIZES = [(280, 280), (640, 480), (800, 600), (1000, 1000), (1920, 1080), (4000, 3000)]
 

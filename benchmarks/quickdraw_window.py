@@ -102,7 +102,7 @@ def new_import(app, window, files, limit, probe, cancel_after_s=None):
 
 
 def old_import(app, window, npy, probe):
-    from model.samples import SampleStore
+    from model.collection.samples import SampleStore
 
     collector = window.collector
     probe.start()
@@ -129,7 +129,7 @@ def run(args, folder: Path) -> None:
 
     from gui.app import configure_application
     from gui.main_window import MainWindow
-    from model import user_tasks
+    from model.collection import user_tasks
 
     app = QApplication.instance() or QApplication([])
     configure_application(app)

@@ -7,7 +7,7 @@
 3. Start: the real window launched in a fresh process, an event-loop probe (a 5 ms QTimer recording every
    interval) until the first prediction of a drawing; old = $CONVCANVAS_LIVE_RUNTIME=tensorflow, the
    path before LiteRT (TensorFlow imported and the Keras model loaded at start). Then a first start on an
-   empty data folder, where the shipped model (model/shipped_models.py) is installed.
+   empty data folder, where the shipped model (model/network/shipped_models.py) is installed.
 4. Saving (key-press save, data set browser): kept by benchmarks/saving.py; see SAVING below.
 
     nice -n 10 python benchmarks/responsiveness.py [--model SHAPES_QUICK.keras] [--best-model M.keras]
@@ -65,8 +65,8 @@ def frames(count: int):
 
 def predictors(model_path: Path):
     """Returns (old, new) predictors of one saved model: tf.function over Keras, and LiteRT."""
-    from model.inference import Predictor, open_predictor
-    from model.model_store import load_model
+    from model.network.inference import Predictor, open_predictor
+    from model.network.model_store import load_model
 
     keras_model, info = load_model(path=model_path)
     new, _ = open_predictor(path=model_path)
@@ -77,10 +77,10 @@ def predictors(model_path: Path):
 
 def untrained_model(recipe_name: str, folder: Path) -> Path:
     """Saves an untrained Shapes network of a recipe and returns its path."""
-    from model.model_store import ModelInfo, save_model
-    from model.recipes import get_recipe
-    from model.tasks import SHAPES
-    from model.training import assemble_ensemble, build_member
+    from model.network.model_store import ModelInfo, save_model
+    from model.training.recipes import get_recipe
+    from model.core.tasks import SHAPES
+    from model.training.training import assemble_ensemble, build_member
 
     recipe = get_recipe(recipe_name)
     members = [build_member(recipe, SHAPES.num_classes, index) for index in range(recipe.members)]
@@ -173,7 +173,7 @@ def start(model_path: Path, starts: int) -> None:
     target.mkdir(parents=True)
     for suffix in (".keras", ".json"):
         shutil.copy(model_path.with_suffix(suffix), target / f"model{suffix}")
-    from model.litert_convert import ensure_live_files
+    from model.network.litert_convert import ensure_live_files
 
     ensure_live_files(target / "model.keras")  # as a training leaves it: converted when saved
     runs = {"old": [], "new": []}

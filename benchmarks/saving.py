@@ -39,9 +39,9 @@ def make_drawings(data_dir: Path, count: int) -> float:
     sys.path.insert(0, str(ROOT))
     import numpy as np
 
-    from model.sample_format import new_id
-    from model.samples import SampleStore
-    from model.strokes import Stroke, render_strokes
+    from model.collection.sample_format import new_id
+    from model.collection.samples import SampleStore
+    from model.core.strokes import Stroke, render_strokes
 
     started = time.perf_counter()
     templates = SampleStore("templates", root=data_dir / "templates")
@@ -81,7 +81,7 @@ def list_in_background() -> float | None:
     None for code that lists on the GUI thread when the browser opens."""
     import threading
 
-    from model.samples import SampleStore
+    from model.collection.samples import SampleStore
 
     index = getattr(SampleStore("shapes"), "index", None)
     if index is None:
@@ -98,7 +98,7 @@ def measure_browser(app, frames: int) -> dict:
 
     from gui.docks.dataset import DatasetDock
     from gui.toast import Toast
-    from model.tasks import Task, get_task
+    from model.core.tasks import Task, get_task
 
     class Session(QObject):
         task_changed = Signal(object)
@@ -156,10 +156,10 @@ def measure_saves(app, saves: int) -> dict:
     from PySide6.QtTest import QTest
 
     from gui.main_window import MainWindow
-    from model.strokes import Stroke
+    from model.core.strokes import Stroke
 
     try:
-        from model.sample_writer import shared_writer
+        from model.collection.sample_writer import shared_writer
         drain = shared_writer().drain
     except ImportError:  # the old code writes on the GUI thread
         def drain():

@@ -1,4 +1,4 @@
-"""Does a Shapes model trained on model.shapes recognise drawings its generator never made?
+"""Does a Shapes model trained on model.datasets.shapes recognise drawings its generator never made?
 
 Trains the CLASSIC CNN on `make_dataset` for about a minute of CPU, then evaluates it on
 (a) held-out drawings from the generator and (b) drawings from an independent simulator written
@@ -24,8 +24,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from model.preprocessing import preprocess  # noqa: E402
-from model.shapes import SHAPE_LABELS, make_dataset  # noqa: E402
+from model.core.preprocessing import preprocess  # noqa: E402
+from model.datasets.shapes import SHAPE_LABELS, make_dataset  # noqa: E402
 
 from hand import draw_on_canvas, hand_path  # noqa: E402
 
@@ -113,7 +113,7 @@ def independent_set(per_label: int, seed: int) -> tuple[np.ndarray, np.ndarray, 
 def train(x: np.ndarray, y: np.ndarray, seconds: float):
     import keras
 
-    from model.architecture import CLASSIC, build_model
+    from model.network.architecture import CLASSIC, build_model
 
     class TimeLimit(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):

@@ -32,7 +32,7 @@ def circle_image():
     import cv2
     import numpy as np
 
-    from model.preprocessing import preprocess
+    from model.core.preprocessing import preprocess
 
     canvas = np.full((560, 720), 255, np.uint8)
     cv2.circle(canvas, (360, 280), 170, 0, 12, cv2.LINE_AA)

@@ -51,8 +51,8 @@ def synthetic_chunks(count: int, seed: int = 0):
 
 
 def step_write(data_dir: Path, count: int) -> dict:
-    from model import user_tasks
-    from model.shards import ShardWriter
+    from model.collection import user_tasks
+    from model.collection.shards import ShardWriter
 
     user_tasks.create_task("Bench", LABELS)
     writer = ShardWriter(data_dir / "datasets" / "bench" / "synthetic", LABELS)
@@ -63,8 +63,8 @@ def step_write(data_dir: Path, count: int) -> dict:
 
 
 def step_stream(data_dir: Path, count: int) -> dict:
-    from model.streaming import task_source
-    from model.tasks import get_task
+    from model.training.streaming import task_source
+    from model.core.tasks import get_task
 
     source = task_source(get_task("bench"))
     seen = 0
@@ -74,7 +74,7 @@ def step_stream(data_dir: Path, count: int) -> dict:
 
 
 def step_old(data_dir: Path, count: int) -> dict:
-    from model.training import make_train_dataset
+    from model.training.training import make_train_dataset
 
     parts = list(synthetic_chunks(count))
     x = np.concatenate([part[0] for part in parts]).astype(np.float32) / 255.0

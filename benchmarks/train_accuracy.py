@@ -28,7 +28,7 @@ SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mn
 
 
 def train(task_name: str, recipe: str, mnist_path) -> tuple[object, float]:
-    from model.training import train_task
+    from model.training.training import train_task
 
     start = time.perf_counter()
     result = train_task(task_name, recipe, mnist_path=mnist_path)
@@ -36,7 +36,7 @@ def train(task_name: str, recipe: str, mnist_path) -> tuple[object, float]:
 
 
 def accuracy(task_name: str, x: np.ndarray, y: np.ndarray) -> float:
-    from model.inference import load_predictor
+    from model.network.inference import load_predictor
 
     predictor = load_predictor(task_name)
     probabilities = np.concatenate([predictor.predict(x[start:start + 500]) for start in range(0, len(x), 500)])
@@ -44,8 +44,8 @@ def accuracy(task_name: str, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def shapes(recipe: str, held_out: int) -> None:
-    from model.shapes import make_dataset
-    from model.tasks import SHAPES
+    from model.datasets.shapes import make_dataset
+    from model.core.tasks import SHAPES
 
     result, seconds = train("shapes", recipe, None)
     x, y = make_dataset(held_out // 3 + 1, seed=424_242)
@@ -59,13 +59,13 @@ def shapes(recipe: str, held_out: int) -> None:
 
 
 def _predictions(task_name: str, x: np.ndarray) -> np.ndarray:
-    from model.inference import load_predictor
+    from model.network.inference import load_predictor
 
     return load_predictor(task_name).predict(x).argmax(axis=1)
 
 
 def digits(recipe: str, mnist_path) -> None:
-    from model.mnist import load_mnist_preprocessed
+    from model.datasets.mnist import load_mnist_preprocessed
 
     start = time.perf_counter()
     _, (x_test, y_test) = load_mnist_preprocessed(mnist_path)

@@ -1,6 +1,6 @@
 """Does "Why this label?" put its warmest spot on the drawing? Grad-CAM against gradient saliency.
 
-Shapes drawn by the training generator's hand (`model.shapes.generate_drawing`, new seeds) on canvases of its
+Shapes drawn by the training generator's hand (`model.datasets.shapes.generate_drawing`, new seeds) on canvases of its
 random sizes, through `preprocess`, explained for the top label by both methods, and by Grad-CAM as it was
 before (gradients averaged over the map). For each it prints:
 
@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from model.preprocessing import ink_strength, input_placement, preprocess  # noqa: E402
-from model.saliency import Explainer  # noqa: E402
-from model.shapes import SHAPE_LABELS, generate_drawing  # noqa: E402
-from model.strokes import render_strokes  # noqa: E402
+from model.core.preprocessing import ink_strength, input_placement, preprocess  # noqa: E402
+from model.network.saliency import Explainer  # noqa: E402
+from model.datasets.shapes import SHAPE_LABELS, generate_drawing  # noqa: E402
+from model.core.strokes import render_strokes  # noqa: E402
 
 
 def old_placement(canvas: np.ndarray, image28: np.ndarray) -> tuple[float, float, float]:
@@ -72,9 +72,9 @@ def drawings(per_label: int, seed: int):
 def trained_network():
     import keras
 
-    from model.architecture import build_model
-    from model.recipes import QUICK_ARCHITECTURE
-    from model.shapes import make_dataset
+    from model.network.architecture import build_model
+    from model.training.recipes import QUICK_ARCHITECTURE
+    from model.datasets.shapes import make_dataset
 
     keras.utils.set_random_seed(0)
     x, y = make_dataset(400, seed=0)
@@ -89,7 +89,7 @@ def averaged_grad_cam(network):
     import keras
     import tensorflow as tf
 
-    from model.saliency import Explanation, _cell_geometry, _last_convolution, _normalised, _on_input
+    from model.network.saliency import Explanation, _cell_geometry, _last_convolution, _normalised, _on_input
 
     features_layer, output_layer = _last_convolution(network), network.layers[-1]
     probe = keras.Model(network.inputs, [features_layer.output, output_layer.input])
@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     if args.model:
-        from model.model_store import load_model
+        from model.network.model_store import load_model
 
         loaded = load_model(path=args.model)
         network = loaded[0] if isinstance(loaded, tuple) else loaded

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from drawn_digits import STYLES, digit_paths  # noqa: E402
-from model.strokes import Stroke  # noqa: E402
+from model.core.strokes import Stroke  # noqa: E402
 from window_model import use_model  # noqa: E402
 
 PENS = (2, 6, 14, 30, 60)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from model.paths import APP_NAME, ORGANIZATION_NAME
+from model.core.paths import APP_NAME, ORGANIZATION_NAME
 
 
 def configure_application(app) -> None:

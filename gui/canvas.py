@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPointin
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.image_convert import qimage_to_array
-from model.strokes import Stroke, drawing_bounds
+from model.core.strokes import Stroke, drawing_bounds
 
 PAPER = QColor("#fdfdfb")
 INK = QColor("#1c2230")
@@ -69,7 +69,7 @@ def render_to_image(strokes: list[Stroke], width: int, height: int, offset: QPoi
 class DrawingCanvas(QWidget):
     """A sheet of paper to draw on.
 
-    The drawing lives as `model.strokes.Stroke`s in widget coordinates (points with millisecond timestamps) and
+    The drawing lives as `model.core.strokes.Stroke`s in widget coordinates (points with millisecond timestamps) and
     as a rendered image of them, re-rendered from the strokes on resize so nothing is ever lost; a resize
     keeps the drawing centred (its strokes move by half the change in size).
 

@@ -24,7 +24,7 @@ class CurvesWidget(QWidget):
         self._history: list = []
 
     def set_history(self, history: list) -> None:
-        """Takes a list of `model.retrain.EpochLogs` (or anything with loss/accuracy/val_* attributes)."""
+        """Takes a list of `model.training.retrain.EpochLogs` (or anything with loss/accuracy/val_* attributes)."""
         self._history = list(history)
         self.update()
 

@@ -18,17 +18,17 @@ from gui.jobs import BackgroundJob
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
 from gui.quickdraw_import import QuickDrawImporter
 from gui.saving import SaveController
-from model import correct as corrections
-from model import disk
-from model import user_tasks
-from model.retrain_checkpoint import unfinished_retrain
-from model.samples import SampleStore
+from model.training import correct as corrections
+from model.core import disk
+from model.collection import user_tasks
+from model.training.retrain_checkpoint import unfinished_retrain
+from model.collection.samples import SampleStore
 
 
 class Collector(QObject):
     """Owns the saving controller and the two docks, and wires them to each other and to the window."""
 
-    # From the thread that lists a task's drawings (model.sample_index): the listing is ready.
+    # From the thread that lists a task's drawings (model.collection.sample_index): the listing is ready.
     _samples_listed = Signal(str)
 
     def __init__(self, window) -> None:
@@ -166,8 +166,8 @@ class Collector(QObject):
 
     def _export_offer(self, paths):
         """(title, labels, existing task or None) for the first export whose labels the current task lacks."""
-        from model.importers import exported_task
-        from model.tasks import all_tasks
+        from model.collection.importers import exported_task
+        from model.core.tasks import all_tasks
 
         for path in paths:
             found = exported_task(path)
@@ -211,7 +211,7 @@ class Collector(QObject):
         return box
 
     def _create_task(self, title: str, labels: list):
-        from model.tasks import all_tasks
+        from model.core.tasks import all_tasks
 
         name, number = title, 1
         while user_tasks.task_name_for(name) in all_tasks():
@@ -220,7 +220,7 @@ class Collector(QObject):
         return user_tasks.create_task(name, labels)
 
     def _import_into(self, task, paths, limit) -> BackgroundJob:
-        from model.importers import ImportReport, import_path
+        from model.collection.importers import ImportReport, import_path
 
         store = SampleStore(task.name)
 
@@ -258,7 +258,7 @@ class Collector(QObject):
 
     def export(self, kind: str, path) -> BackgroundJob:
         """Exports the current task's drawings ("folder", "npz") or model ("model") in the background."""
-        from model import exporters
+        from model.collection import exporters
 
         task = self.session.task
         store = SampleStore(task.name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.strokes import Stroke
+from model.core.strokes import Stroke
 
 # (control points, smooth?) per stroke.
 _DRAWINGS: dict[str, list[tuple[list[tuple[float, float]], bool]]] = {

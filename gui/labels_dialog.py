@@ -6,9 +6,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
-from model import user_tasks
-from model.samples import SampleStore
-from model.tasks import BUILTIN_TASKS, get_task
+from model.collection import user_tasks
+from model.collection.samples import SampleStore
+from model.core.tasks import BUILTIN_TASKS, get_task
 
 
 class NewTaskDialog(QDialog):
@@ -47,7 +47,7 @@ class NewTaskDialog(QDialog):
             user_tasks.parse_labels(self.labels_edit.text())
         except ValueError as error:
             return str(error)
-        from model.tasks import all_tasks
+        from model.core.tasks import all_tasks
 
         return f"A task named {name!r} already exists; choose another name." if name in all_tasks() else ""
 

@@ -19,8 +19,8 @@ from gui.notices import FileNotices
 from gui.progress_text import model_summary, progress_fraction
 from gui.session import ModelSession, Phase
 from gui.toolbar import DrawingToolBar
-from model.preprocessing import preprocess
-from model.tasks import all_tasks, get_task
+from model.core.preprocessing import preprocess
+from model.core.tasks import all_tasks, get_task
 
 # Bump when the docks change, so an old saved layout is not forced onto a new set of docks.
 LAYOUT_VERSION = 1
@@ -38,7 +38,7 @@ class MainWindow(QMainWindow):
         auto_train: train Shapes in the background when it has no model yet (tests may turn this off).
 
     Signals:
-        prediction_ready(prediction): a `model.inference.Prediction` for the drawing on the canvas, or None
+        prediction_ready(prediction): a `model.network.inference.Prediction` for the drawing on the canvas, or None
             when there is nothing to predict (same as `session.prediction_ready`).
         layout_reset(): "Reset layout" put the docks back; docks added later re-place themselves.
     """

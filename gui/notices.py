@@ -1,7 +1,7 @@
 """One-line notices about the data folder for the window: damaged files set aside, and the start-up tidy.
 
-`model.damaged` records a notice whenever it sets a file aside, from whatever thread read the file; `FileNotices`
-brings each one to the GUI thread as `noticed(message)`. `start_tidy()` tidies the data folder (`model.tidy`) on
+`model.core.damaged` records a notice whenever it sets a file aside, from whatever thread read the file; `FileNotices`
+brings each one to the GUI thread as `noticed(message)`. `start_tidy()` tidies the data folder (`model.collection.tidy`) on
 a pool thread, so a folder of thousands of drawings never delays the window, and reports what it removed.
 """
 
@@ -11,7 +11,7 @@ import sys
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from model import damaged
+from model.core import damaged
 
 
 class FileNotices(QObject):
@@ -49,7 +49,7 @@ class FileNotices(QObject):
 
 class _TidyJob(QRunnable):
     def run(self) -> None:
-        from model.tidy import tidy_data_folder
+        from model.collection.tidy import tidy_data_folder
 
         try:
             summary = tidy_data_folder().summary()

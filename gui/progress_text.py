@@ -6,7 +6,7 @@ import datetime as _dt
 
 
 def progress_fraction(progress) -> float:
-    """Returns how much of a training is done, in [0, 1], from a `model.training.TrainingProgress`.
+    """Returns how much of a training is done, in [0, 1], from a `model.training.training.TrainingProgress`.
 
     Members and epochs count from 1, batches from 1 (batch 0 is the start of an epoch).
     """

@@ -10,10 +10,10 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from model import user_tasks
-from model.quickdraw import label_of
-from model.sample_format import validate_label
-from model.tasks import all_tasks
+from model.collection import user_tasks
+from model.collection.quickdraw import label_of
+from model.collection.sample_format import validate_label
+from model.core.tasks import all_tasks
 
 DEFAULT_LIMIT = 5000
 MAX_LIMIT = 10_000_000
@@ -34,7 +34,7 @@ class ImportChoice:
 
 
 class QuickDrawDialog(QDialog):
-    """Asks how to import Quick, Draw! files (a list of `model.quickdraw_files.QuickDrawFile`).
+    """Asks how to import Quick, Draw! files (a list of `model.collection.quickdraw_files.QuickDrawFile`).
 
     Each file is one category: its row offers the category as the label, or any label of the chosen task. Shapes and
     Digits train on their built-in drawings, so the files go into a task of the user's own: an existing one (labels
@@ -189,7 +189,7 @@ class QuickDrawDialog(QDialog):
 
 
 class ImportProgressDialog(QDialog):
-    """Shows an import's progress (a `model.quickdraw_files.ImportProgress`) and offers Cancel; not modal.
+    """Shows an import's progress (a `model.collection.quickdraw_files.ImportProgress`) and offers Cancel; not modal.
 
     Signals:
         cancel_requested(): Cancel was clicked (once; the button then says it is cancelling).

@@ -1,7 +1,7 @@
 """Tasks › Import Quick, Draw! files…: whole category files (.npy bitmaps, .ndjson strokes, 100,000+ drawings each)
 imported at scale into a task of the user's own, on a worker thread, with progress and a Cancel.
 
-The files become shard sets that training streams from disk (`model.quickdraw_files`, `model.streaming`), not
+The files become shard sets that training streams from disk (`model.collection.quickdraw_files`, `model.training.streaming`), not
 drawings in the browser, so neither memory nor the Data set panel grows with them; the panel's note counts them.
 The window is refreshed once, when the import ends.
 """
@@ -13,15 +13,15 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from gui.jobs import CancellableJob
 from gui.quickdraw_dialog import NEW_TASK, ImportChoice, ImportProgressDialog, QuickDrawDialog
-from model import user_tasks
-from model.tasks import get_task
+from model.collection import user_tasks
+from model.core.tasks import get_task
 
 
 class QuickDrawImporter(QObject):
     """Runs Quick, Draw! imports for a `gui.collect.Collector` (its docks, toast, messages and task helpers).
 
     Signals:
-        import_finished(report): an import ended (a `model.import_report.ImportReport`), after the window refreshed.
+        import_finished(report): an import ended (a `model.collection.import_report.ImportReport`), after the window refreshed.
     """
 
     import_finished = Signal(object)
@@ -42,7 +42,7 @@ class QuickDrawImporter(QObject):
     def ask(self, paths) -> QuickDrawDialog | None:
         """Opens the dialog for these files (not exec'd); files that are not Quick, Draw! files are named in a
         message and left out. Returns the dialog, or None if no file can be imported or an import is running."""
-        from model.quickdraw_files import inspect_file
+        from model.collection.quickdraw_files import inspect_file
 
         if self.is_running():
             self.collector._tell("Import", "An import is running; wait for it or cancel it first.")
@@ -104,7 +104,7 @@ class QuickDrawImporter(QObject):
         return task
 
     def _run(self, task, choice: ImportChoice) -> CancellableJob:
-        from model.quickdraw_files import import_files
+        from model.collection.quickdraw_files import import_files
 
         def work(progress, should_stop):
             return import_files(choice.files, task, limit=choice.limit, rename=choice.rename, progress=progress,

@@ -134,7 +134,7 @@ class _ReadThumbnails(QRunnable):
 
 
 class SampleListModel(QAbstractListModel):
-    """Saved drawings of a `model.samples.SampleStore` as a flat list, newest first."""
+    """Saved drawings of a `model.collection.samples.SampleStore` as a flat list, newest first."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from gui.toast import Toast
 from gui.workers import describe_error
-from model.sample_writer import stores_with_failed_writes
-from model.samples import SampleStore
+from model.collection.sample_writer import stores_with_failed_writes
+from model.collection.samples import SampleStore
 
 MAX_KEYED_LABELS = 10
 
@@ -52,7 +52,7 @@ class SaveController(QObject):
     Retry button, and the drawing is kept in memory meanwhile; closing the window waits for queued writes.
 
     Signals:
-        samples_changed(change): samples were saved, removed or moved: a `model.sample_index.SamplesChange` with
+        samples_changed(change): samples were saved, removed or moved: a `model.collection.sample_index.SamplesChange` with
             the new counts; listeners update from it instead of listing the store.
         correction_requested(task_name, sample_id, label): a save asked for a quick fine-tune (Ctrl+key).
         sample_saved(task_name, sample_id, label).

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 
 from gui.demo_drawings import NAMES, demo_drawing
 from gui.session import Phase
-from model.storage import atomic_path
+from model.core.storage import atomic_path
 
 # Training Digits from scratch takes minutes on 2 cores; give up after this long.
 TIMEOUT_MS = 20 * 60 * 1000

@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
 from gui.workers import InferenceWorker, TrainingWorker
-from model.tasks import Task, get_task
+from model.core.tasks import Task, get_task
 
 
 class Phase(str, Enum):
@@ -30,14 +30,14 @@ class ModelSession(QObject):
     """The current task and its model, shared by the window and all docks.
 
     Signals:
-        task_changed(task): a `model.tasks.Task` became current.
+        task_changed(task): a `model.core.tasks.Task` became current.
         state_changed(): `phase`, `predictor`, `info` or the training state changed.
-        model_changed(predictor, info): a new model is in use (`model.inference.Predictor`, `ModelInfo`),
+        model_changed(predictor, info): a new model is in use (`model.network.inference.Predictor`, `ModelInfo`),
             or (None, None) when the task has none.
         input_changed(image28): the 28x28 image the network sees now (float32), or None for an empty canvas.
-        prediction_ready(prediction): a `model.inference.Prediction` for the current input, or None when
+        prediction_ready(prediction): a `model.network.inference.Prediction` for the current input, or None when
             there is nothing to predict (empty canvas, or no model).
-        explanation_ready(explanation): answers request_explanation() (a `model.saliency.Explanation` or None).
+        explanation_ready(explanation): answers request_explanation() (a `model.network.saliency.Explanation` or None).
         training_started(task_name, recipe), training_progress(progress), training_epoch_ended(prediction),
         training_finished(task_name, result), training_failed(task_name, kind, message): the background
             training. training_epoch_ended carries the network in training run on the current drawing (a
@@ -121,7 +121,7 @@ class ModelSession(QObject):
         """Asks the inference thread which parts of the current input drove a label (None: the top one), by
         `method`: "grad-cam" (coarse regions) or "gradient" (pixel detail).
 
-        Answered by explanation_ready with a `model.saliency.Explanation`, or None when there is nothing to explain.
+        Answered by explanation_ready with a `model.network.saliency.Explanation`, or None when there is nothing to explain.
         """
         if self._input is None or self.predictor is None:
             self.explanation_ready.emit(None)
@@ -153,7 +153,7 @@ class ModelSession(QObject):
         task = get_task(task_name or self.task.name)
 
         def job(progress, should_stop, epoch_end):
-            from model.training import train_task
+            from model.training.training import train_task
 
             return train_task(task, recipe=recipe, epochs=epochs, resume=resume, progress=progress,
                               should_stop=should_stop,
@@ -163,7 +163,7 @@ class ModelSession(QObject):
 
     def resume(self, task_name: str | None = None) -> bool:
         """Continues a task's unfinished training with its own recipe and epochs; False if there is none."""
-        from model.checkpoints import unfinished
+        from model.training.checkpoints import unfinished
 
         name = task_name or self.task.name
         state = unfinished(name)
@@ -197,7 +197,7 @@ class ModelSession(QObject):
         if image28 is None or task.name != self.task.name:
             return None
         try:
-            from model.inference import Predictor
+            from model.network.inference import Predictor
 
             return Predictor(keras_model, task.labels).run(image28)
         except Exception:  # a view of training must never stop the training itself

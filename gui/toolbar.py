@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QToolBar, QWidget
 from gui.assets import icon
 from gui.canvas import DEFAULT_PEN_WIDTH, MAX_PEN_WIDTH, MIN_PEN_WIDTH, DrawingCanvas
 from gui.session import ModelSession
-from model.tasks import all_tasks
+from model.core.tasks import all_tasks
 
 
 def _action(parent: QWidget, text: str, icon_name: str, shortcuts: list, tip: str) -> QAction:

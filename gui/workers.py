@@ -1,7 +1,7 @@
 """Workers that keep TensorFlow off the GUI thread: model loading and live inference, and training.
 
 Both live on their own `QThread` and talk to the window only through signals. Model modules that import
-TensorFlow (`model.inference`, `model.model_store`, `model.training`) are imported here, inside the worker
+TensorFlow (`model.network.inference`, `model.network.model_store`, `model.training.training`) are imported here, inside the worker
 threads, so the window appears before TensorFlow has finished its 5-second import.
 """
 
@@ -33,9 +33,9 @@ def keep_python_thread_state() -> None:
 
 
 def describe_error(error: BaseException) -> str:
-    """Returns a one-paragraph message for the user: one line for a full or read-only disk (`model.disk`), else the
+    """Returns a one-paragraph message for the user: one line for a full or read-only disk (`model.core.disk`), else the
     error's own text, or its type if it has none."""
-    from model import disk
+    from model.core import disk
 
     text = disk.describe(error) or str(error).strip()
     return text or f"{type(error).__name__} (no details; see the terminal)."
@@ -44,9 +44,9 @@ def describe_error(error: BaseException) -> str:
 def error_kind(error: BaseException) -> str:
     """Classifies a worker error so the window can offer the right remedy: "mnist_unavailable", "disk" (full,
     read-only or forbidden: the message says it all, no traceback is printed), "not_enough_drawings" or "error"."""
-    from model import disk
-    from model.drawings_data import NotEnoughDrawingsError
-    from model.mnist import MnistUnavailableError
+    from model.core import disk
+    from model.training.drawings_data import NotEnoughDrawingsError
+    from model.datasets.mnist import MnistUnavailableError
 
     if isinstance(error, MnistUnavailableError):
         return "mnist_unavailable"
@@ -60,7 +60,7 @@ def error_kind(error: BaseException) -> str:
 class InferenceWorker(QObject):
     """Loads a task's model and runs live predictions; lives on its own QThread.
 
-    Models run by LiteRT (`model.inference.open_predictor`), so loading one imports no TensorFlow; where it
+    Models run by LiteRT (`model.network.inference.open_predictor`), so loading one imports no TensorFlow; where it
     must (no LiteRT, a model that will not convert, "Why this label?"), that happens here, not in the window.
 
     Predictions follow the restart pattern of Qt's mandelbrot example: `submit()` only stores the newest
@@ -68,12 +68,12 @@ class InferenceWorker(QObject):
     each other and a fast pen never builds a queue.
 
     Signals:
-        model_loaded(task_name, predictor, info): a `model.inference.Predictor` and its `ModelInfo`.
+        model_loaded(task_name, predictor, info): a `model.network.inference.Predictor` and its `ModelInfo`.
         model_missing(task_name): the task has no trained model yet.
         load_failed(task_name, message): the model exists but could not be loaded.
-        prediction_ready(request_id, prediction): a `model.inference.Prediction` for request `request_id`.
+        prediction_ready(request_id, prediction): a `model.network.inference.Prediction` for request `request_id`.
         prediction_failed(message): the model raised while predicting.
-        explanation_ready(request_id, explanation): a `model.saliency.Explanation` ("Why this label?").
+        explanation_ready(request_id, explanation): a `model.network.saliency.Explanation` ("Why this label?").
     """
 
     model_loaded = Signal(str, object, object)
@@ -114,7 +114,7 @@ class InferenceWorker(QObject):
     def request_explanation(self, request_id: int, image28: np.ndarray, label_index: int | None = None,
                             member: int = 0, method: str = "grad-cam") -> None:
         """Asks for a heat map of a 28x28 image for a label (None: the top one), by `method` ("grad-cam" or
-        "gradient", see `model.saliency`); like submit(), a newer request replaces one that has not started.
+        "gradient", see `model.network.saliency`); like submit(), a newer request replaces one that has not started.
         Answered by explanation_ready."""
         with self._lock:
             self._pending_explanation = (request_id, image28, label_index, member, method)
@@ -127,7 +127,7 @@ class InferenceWorker(QObject):
     @Slot(str)
     def _load(self, task_name: str) -> None:
         keep_python_thread_state()
-        from model import inference, model_store
+        from model.network import inference, model_store
 
         try:
             predictor, info = inference.open_predictor(task_name)
@@ -169,7 +169,7 @@ class InferenceWorker(QObject):
 
     def _explain(self, request_id: int, image28: np.ndarray, label_index: int | None, member: int,
                  method: str) -> None:
-        from model.saliency import Explainer
+        from model.network.saliency import Explainer
 
         try:
             if self._explainer is None or self._explainer[0] is not self._predictor:
@@ -191,7 +191,7 @@ class TrainingWorker(QObject):
             was called. Returns the result passed to `finished`.
 
     Signals:
-        progress(object): a `model.training.TrainingProgress`, per batch and epoch.
+        progress(object): a `model.training.training.TrainingProgress`, per batch and epoch.
         epoch_ended(object): whatever the job passes to `epoch_end` after each epoch.
         finished(object): the job's result (also after a cancel: the job keeps the last good model).
         failed(str kind, str message): the job raised; kind is "mnist_unavailable", "disk", "not_enough_drawings"

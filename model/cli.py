@@ -17,7 +17,7 @@ PROGRESS_EVERY_S = 2.0
 
 def run(args) -> int:
     """Runs the command parsed by main.py and returns the exit code."""
-    from model import damaged
+    from model.core import damaged
 
     # A damaged file the command reads is set aside and named on stderr in one line; the command goes on.
     stop_listening = damaged.add_listener(lambda message: _say(f"warning: {message}"))
@@ -30,8 +30,8 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
-    from model.tasks import get_task
-    from model.tidy import tidy_data_folder
+    from model.core.tasks import get_task
+    from model.collection.tidy import tidy_data_folder
 
     summary = _tidy(tidy_data_folder)
     if summary:
@@ -53,8 +53,8 @@ def _run(args) -> int:
 
 def _disk_failure(error: OSError, task, args) -> int:
     """Says a full, read-only or forbidden disk in one line (exit 1); any other OSError is raised again."""
-    from model import disk
-    from model.checkpoints import has_checkpoint
+    from model.core import disk
+    from model.training.checkpoints import has_checkpoint
 
     message = disk.describe(error)
     if message is None:
@@ -90,8 +90,8 @@ def _import_tensorflow_quietly() -> None:
 
 
 def _train(task, args) -> int:
-    from model.mnist import MnistUnavailableError
-    from model.training import train_task
+    from model.datasets.mnist import MnistUnavailableError
+    from model.training.training import train_task
 
     if not _start_distribution(args):
         return 2
@@ -118,7 +118,7 @@ def _start_distribution(args) -> bool:
     A worker of a multi-worker training always resumes: restarted after a failure, it picks up the last epoch
     its checkpoint holds, as the other workers do.
     """
-    from model import distributed
+    from model.training import distributed
 
     try:
         spread = distributed.describe()
@@ -133,7 +133,7 @@ def _start_distribution(args) -> bool:
 
 def _recipe_and_epochs(task, args) -> tuple[str, int | None]:
     """The recipe and epochs to train with: as asked, else the unfinished training's own when resuming."""
-    from model.checkpoints import unfinished
+    from model.training.checkpoints import unfinished
 
     state = unfinished(task.name) if args.resume else None
     if state is None:
@@ -151,8 +151,8 @@ def _recipe_and_epochs(task, args) -> tuple[str, int | None]:
 
 
 def _import(task, args) -> int:
-    """Imports whole Quick, Draw! files into the task's streamed data (`model.quickdraw`), with progress."""
-    from model.quickdraw import import_quickdraw
+    """Imports whole Quick, Draw! files into the task's streamed data (`model.collection.quickdraw`), with progress."""
+    from model.collection.quickdraw import import_quickdraw
 
     failures = 0
     for file in args.files:
@@ -175,7 +175,7 @@ def _import(task, args) -> int:
 
 
 def _predict(task, args) -> int:
-    from model.model_store import ModelMismatchError, ModelNotFoundError
+    from model.network.model_store import ModelMismatchError, ModelNotFoundError
 
     try:
         predictor = _load_or_train(task, args.model)
@@ -194,8 +194,8 @@ def _predict(task, args) -> int:
 
 
 def _classify(predictor, file: str):
-    from model.inference import is_sure
-    from model.preprocessing import load_image, preprocess
+    from model.network.inference import is_sure
+    from model.core.preprocessing import load_image, preprocess
 
     try:
         image = load_image(file)
@@ -216,10 +216,10 @@ def _classify(predictor, file: str):
 
 
 def _load_or_train(task, model_path):
-    from model.inference import Predictor
-    from model.mnist import MnistUnavailableError
-    from model.model_store import ModelNotFoundError, load_model
-    from model.training import train_task
+    from model.network.inference import Predictor
+    from model.datasets.mnist import MnistUnavailableError
+    from model.network.model_store import ModelNotFoundError, load_model
+    from model.training.training import train_task
 
     if model_path is None and not _has_model(task.name):
         _say(f"Task {task.name!r} has no trained model yet; training the quick recipe first.")
@@ -232,7 +232,7 @@ def _load_or_train(task, model_path):
 
 
 def _has_model(task_name: str) -> bool:
-    from model.model_store import task_model_path
+    from model.network.model_store import task_model_path
 
     return task_model_path(task_name).is_file()
 

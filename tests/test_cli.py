@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 import main
-from model import mnist, recipes, training
-from model.architecture import build_model
-from model.inference import SURE_PROBABILITY
-from model.mnist import MnistUnavailableError
-from model.model_store import ModelInfo, load_model, save_model
+from model.datasets import mnist
+from model.training import recipes, training
+from model.network.architecture import build_model
+from model.network.inference import SURE_PROBABILITY
+from model.datasets.mnist import MnistUnavailableError
+from model.network.model_store import ModelInfo, load_model, save_model
 from tests.model.training_data import bars_data
 
 SMALL = [{"type": "conv", "filters": 4}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 8}]
@@ -107,7 +108,7 @@ def test_predict_digits_without_model_or_mnist_explains_how_to_get_it(offline, t
 
 
 def test_train_prints_progress_and_metrics_and_saves_where_asked(small_training, tmp_path, capsys, monkeypatch):
-    from model import training_progress
+    from model.core import training_progress
 
     monkeypatch.setattr(training_progress, "PROGRESS_INTERVAL_S", 0.0)  # every batch reported
     out = tmp_path / "mine.keras"
@@ -132,7 +133,7 @@ def test_unknown_task_is_a_usage_error(capsys):
 
 
 def test_predict_for_a_new_task_without_model_says_it_needs_drawings(tmp_path, capsys):
-    from model.user_tasks import create_task
+    from model.collection.user_tasks import create_task
 
     task = create_task("Stars", ["star", "heart", "house"])
     assert main.main(["predict", "--task", task.name, _drawing(tmp_path / "a.png")]) == 1
@@ -160,7 +161,7 @@ def test_train_resume_without_an_unfinished_training_says_so_and_trains(small_tr
 
 
 def test_train_a_task_of_your_own_learns_from_its_saved_drawings(monkeypatch, capsys):
-    from model.user_tasks import create_task
+    from model.collection.user_tasks import create_task
     from tests.model.training_data import fill_store
 
     quick = recipes.RECIPES["quick"].with_overrides(architecture=SMALL, batch_size=32, augmentation=None,

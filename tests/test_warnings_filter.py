@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 
-@pytest.mark.parametrize("module", ["model.samples", "gui.canvas"])
+@pytest.mark.parametrize("module", ["model.collection.samples", "gui.canvas"])
 def test_a_warning_from_the_project_fails_the_test(module):
     with pytest.raises(UserWarning, match="from the project"):
         warnings.warn_explicit("a warning from the project", UserWarning, "anything.py", 1, module=module)

@@ -6,7 +6,7 @@ import html
 
 import numpy as np
 
-from model.convolution import WeightedSum
+from model.network.convolution import WeightedSum
 
 MAX_CHANNEL_ROWS = 6
 POSITIVE, NEGATIVE = "#b2182b", "#2166ac"  # the ends of the kernels' diverging colour map

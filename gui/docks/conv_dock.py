@@ -15,7 +15,7 @@ from gui.docks.arithmetic import arithmetic_html, cell_value
 from gui.docks.layer_dock import LayerDock
 from gui.docks.layer_info import LayerGroup
 from gui.docks.map_views import GridView, ImageView
-from model.convolution import WeightedSum, weighted_sum_terms
+from model.network.convolution import WeightedSum, weighted_sum_terms
 
 WeightsSource = Callable[[str], tuple[np.ndarray, np.ndarray]]
 HINT = "Hover a cell of the enlarged map to see the weighted sum behind it."

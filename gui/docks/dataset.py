@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QGridL
 from gui.sample_model import SampleIdRole, SampleListModel
 from gui.saving import label_keys
 from gui.workers import describe_error
-from model.dataset_health import dataset_warnings
-from model.samples import SampleStore
-from model.streaming import imported_counts
+from model.training.dataset_health import dataset_warnings
+from model.collection.samples import SampleStore
+from model.training.streaming import imported_counts
 
 ALL_LABELS = "__all__"
 
@@ -164,7 +164,7 @@ class DatasetDock(QDockWidget):
         self._refresh_buttons()
 
     def apply_change(self, change) -> None:
-        """Shows a `model.sample_index.SamplesChange`: new counts, and only the rows that came or went."""
+        """Shows a `model.collection.sample_index.SamplesChange`: new counts, and only the rows that came or went."""
         if change.everything:
             self.refresh()
             return

@@ -62,7 +62,7 @@ class LayerDocks(QObject):
     # ----- inputs -------------------------------------------------------------------------------------
 
     def set_predictor(self, predictor, member: int = 0) -> None:
-        """Uses a new model (a `model.inference.Predictor`, or None for the placeholder).
+        """Uses a new model (a `model.network.inference.Predictor`, or None for the placeholder).
 
         A warmed-up predictor (`Predictor.warm_up`) gets its docks at once, blank until the next prediction,
         with its own labels; any other gets them at its first prediction.
@@ -82,7 +82,7 @@ class LayerDocks(QObject):
         self._member = member
 
     def show_prediction(self, prediction, image28: np.ndarray | None = None) -> None:
-        """Shows a `model.inference.Prediction` in the docks (None, for an empty canvas, blanks them).
+        """Shows a `model.network.inference.Prediction` in the docks (None, for an empty canvas, blanks them).
 
         Predictions made by the network in training (after each epoch) carry that network as their
         `source`, so kernels, labels and the hover arithmetic follow it as it learns.

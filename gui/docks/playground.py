@@ -1,6 +1,6 @@
 """The convolution playground: the user's own kernel, stride, padding and pooling on their drawing.
 
-Everything is computed by model/convolution.py, whose arithmetic is TensorFlow's, so what the
+Everything is computed by model/network/convolution.py, whose arithmetic is TensorFlow's, so what the
 playground shows is what `tf.nn.conv2d` and `tf.nn.max_pool2d` would give.
 """
 
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QFormLayout, QGridLayout,
 
 from gui import colormaps
 from gui.docks.map_views import ImageView
-from model import convolution
+from model.network import convolution
 
 CUSTOM = "custom"
 HOVER_HINT = "Hover the convolution's output to see the window each cell sees."

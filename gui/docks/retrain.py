@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMessag
 
 from gui.charts import BeforeAfterBars, ConfusionWidget, CurvesWidget
 from gui.progress_text import format_trained_at, progress_details, progress_fraction, recipe_words
-from model import correct as corrections
-from model import model_store
-from model.retrain_checkpoint import RetrainState, unfinished_retrain
-from model.samples import SampleStore
-from model.user_tasks import retrain_reason
+from model.training import correct as corrections
+from model.network import model_store
+from model.training.retrain_checkpoint import RetrainState, unfinished_retrain
+from model.collection.samples import SampleStore
+from model.collection.user_tasks import retrain_reason
 
 RETRAIN_RECIPE = "retrain"
 CORRECTION_RECIPE = "correction"
@@ -39,7 +39,7 @@ class RetrainDock(QDockWidget):
         super().__init__("Retrain", parent)
         self.setObjectName("retrain_dock")
         self._session = session
-        # A `model.retrain.RetrainSettings`, or None for the defaults (tests use tiny ones).
+        # A `model.training.retrain.RetrainSettings`, or None for the defaults (tests use tiny ones).
         self.settings = None
         self.last_result = None
         self.last_correction = None
@@ -140,15 +140,15 @@ class RetrainDock(QDockWidget):
         task, settings = session.task, self.settings
 
         def job(progress, should_stop, epoch_end):
-            from model.training_checks import streams
+            from model.training.training_checks import streams
 
             if task.base_data is None and streams(task):
                 # Imported files or more drawings than memory holds: trained afresh on all of it, streamed from
                 # disk, as Train and `python main.py train` do.
-                from model.training import train_task
+                from model.training.training import train_task
 
                 return train_task(task, "quick", resume=resume, progress=progress, should_stop=should_stop)
-            from model.retrain import retrain
+            from model.training.retrain import retrain
 
             result = retrain(task, settings, progress=progress, should_stop=should_stop, epoch_end=epoch_end,
                              resume=resume)
@@ -170,7 +170,7 @@ class RetrainDock(QDockWidget):
         image, strokes = store.image(sample_id), store.strokes(sample_id)
 
         def job(progress, should_stop, epoch_end):
-            from model.correct import correct
+            from model.training.correct import correct
 
             return correct(task, image, label, strokes, sample_id=sample_id, progress=progress,
                            should_stop=should_stop)
@@ -304,7 +304,7 @@ def new_drawings_text(count: int, info) -> str:
 
 
 def streamed_text(result) -> str:
-    """Says how a retrain of a large set went: trained afresh, streamed from disk (a `model.training.TrainingResult`)."""
+    """Says how a retrain of a large set went: trained afresh, streamed from disk (a `model.training.training.TrainingResult`)."""
     if result.cancelled:
         return ("Stopped: the previous model is kept; Resume in the Training panel continues from the last finished "
                 "epoch.")

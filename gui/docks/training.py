@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
 
 from gui.progress_text import format_duration, model_summary, progress_details, progress_fraction, recipe_words
 from gui.session import ModelSession
-from model.checkpoints import CheckpointState, unfinished
-from model import settings
+from model.training.checkpoints import CheckpointState, unfinished
+from model.core import settings
 
 RECIPES = {
     "quick": ("Quick", "One CNN: about a minute for Shapes, two for Digits (99.4% on MNIST) on 2 cores."),
@@ -24,7 +24,7 @@ MNIST_SETTING = settings.MNIST_PATH
 
 
 def save_mnist_path(path: str) -> None:
-    """Records the user's mnist.npz in data_dir()/settings.json, where model.mnist looks for it."""
+    """Records the user's mnist.npz in data_dir()/settings.json, where model.datasets.mnist looks for it."""
     settings.update(**{MNIST_SETTING: str(Path(path).resolve())})
 
 
@@ -218,7 +218,7 @@ class TrainingDock(QDockWidget):
         if session.task.base_data != "mnist" or training or session.info is not None:
             self.mnist_panel.hide()
             return
-        from model.mnist import MnistUnavailableError, find_mnist
+        from model.datasets.mnist import MnistUnavailableError, find_mnist
 
         try:
             found = find_mnist()

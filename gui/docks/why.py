@@ -3,7 +3,7 @@
 The heat map is made in the inference thread (`ModelSession.request_explanation`); this dock only asks,
 with the label and the method chosen here, then paints the answer over the canvas and over the 28x28
 view. Pick a label to ask "why square and not triangle?", and a method: gradient saliency (the default)
-or Grad-CAM (see `model.saliency`).
+or Grad-CAM (see `model.network.saliency`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDockWidget, QFormLayout, QL
 from gui import colormaps
 from gui.docks.map_views import ImageView
 from gui.image_convert import array_to_qimage
-from model.preprocessing import input_placement
-from model.saliency import smooth
-from model.strokes import drawing_bounds
+from model.core.preprocessing import input_placement
+from model.network.saliency import smooth
+from model.core.strokes import drawing_bounds
 
 TOP = "the top guess"
 # (method, name, what it shows in the user's words). Gradient comes first, as the default: preprocessing makes

@@ -39,11 +39,11 @@ SMALL_SHAPES_EPOCHS = 3
 
 @pytest.fixture(scope="session")
 def small_shapes_model_dir(tmp_path_factory):
-    """Trains a small Shapes model once (through model.training, as the window does) and returns its folder."""
+    """Trains a small Shapes model once (through model.training.training, as the window does) and returns its folder."""
     import os
 
-    from model.recipes import get_recipe
-    from model.training import train_task
+    from model.training.recipes import get_recipe
+    from model.training.training import train_task
 
     data = tmp_path_factory.mktemp("small-shapes")
     previous = os.environ.get("CONVCANVAS_DATA_DIR")

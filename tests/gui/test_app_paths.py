@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths
 
-from model.paths import APP_NAME, ORGANIZATION_NAME, default_data_dir
+from model.core.paths import APP_NAME, ORGANIZATION_NAME, default_data_dir
 
 
 def test_default_data_dir_is_qt_app_data_location(qapp, monkeypatch, tmp_path):

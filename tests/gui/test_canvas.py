@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 
 from drawing import circle_points, drag, line_points
 from gui.canvas import DrawingCanvas
-from model.strokes import drawing_bounds
+from model.core.strokes import drawing_bounds
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
-from model import model_store, user_tasks
-from model.correct import set_auto_retrain_every
-from model.retrain import RetrainSettings
-from model.samples import SampleStore
+from model.collection import user_tasks
+from model.network import model_store
+from model.training.correct import set_auto_retrain_every
+from model.training.retrain import RetrainSettings
+from model.collection.samples import SampleStore
 from tests.gui.drawing import circle_points, drag, line_points
 from tests.model.training_data import fill_store
 
@@ -22,7 +23,7 @@ TINY = RetrainSettings(scratch_epochs=2, epochs=1, min_epoch_size=64, batch_size
 
 def _save_untrained_model(task):
     """A model of the right shape, without spending test time on training it."""
-    from model.architecture import CLASSIC, build_model
+    from model.network.architecture import CLASSIC, build_model
 
     # As if trained on every drawing saved so far.
     last = max((sample.id for sample in SampleStore(task.name).samples()), default="")

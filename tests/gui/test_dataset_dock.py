@@ -6,9 +6,9 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from model import user_tasks
-from model.retrain import RetrainSettings
-from model.samples import SampleStore
+from model.collection import user_tasks
+from model.training.retrain import RetrainSettings
+from model.collection.samples import SampleStore
 from tests.model.training_data import fill_store
 
 

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QComboBox
 
 from drawing import drag, line_points
 from gui.session import Phase
-from model import shipped_models
+from model.network import shipped_models
 
 
 def test_a_new_user_draws_a_triangle_and_a_seven_and_both_are_named_without_training(qtbot, monkeypatch):

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 
 from gui.docks.conv_dock import ConvDock
 from gui.docks.layers import LayerDocks
-from model.convolution import conv2d
-from model.strokes import drawing_bounds
+from model.network.convolution import conv2d
+from model.core.strokes import drawing_bounds
 
 SMALL = [
     {"type": "conv", "filters": 4},
@@ -39,8 +39,8 @@ class Window(QMainWindow):
 def _predictor(architecture=SMALL, labels=("circle", "square", "triangle"), seed=0):
     import keras
 
-    from model.architecture import build_model
-    from model.inference import Predictor
+    from model.network.architecture import build_model
+    from model.network.inference import Predictor
 
     keras.utils.set_random_seed(seed)
     model = build_model(architecture, len(labels))
@@ -236,8 +236,8 @@ def test_layout_of_docks_is_saved_and_restored(qtbot, predictor, tmp_path):
 def test_ensemble_offers_a_member_choice(qtbot):
     import keras
 
-    from model.architecture import build_model
-    from model.inference import Predictor
+    from model.network.architecture import build_model
+    from model.network.inference import Predictor
 
     inputs = keras.Input((28, 28, 1))
     members = [build_model(SMALL[:2] + SMALL[4:6], 2, name=f"member{index}") for index in (1, 2)]
@@ -258,9 +258,9 @@ def test_ensemble_offers_a_member_choice(qtbot):
 
 @pytest.fixture
 def saved_shapes_model():
-    from model.architecture import build_model
-    from model.model_store import ModelInfo, save_model
-    from model.tasks import SHAPES
+    from model.network.architecture import build_model
+    from model.network.model_store import ModelInfo, save_model
+    from model.core.tasks import SHAPES
 
     save_model(build_model(SMALL, 3), ModelInfo("shapes", list(SHAPES.labels)))
 
@@ -355,9 +355,9 @@ def test_docks_follow_the_network_in_training_after_each_epoch(qtbot, saved_shap
 def test_window_shows_the_ensemble_member_the_user_picks(qtbot):
     import keras
 
-    from model.architecture import build_model
-    from model.model_store import ModelInfo, save_model
-    from model.tasks import SHAPES
+    from model.network.architecture import build_model
+    from model.network.model_store import ModelInfo, save_model
+    from model.core.tasks import SHAPES
 
     inputs = keras.Input((28, 28, 1), name="input")
     members = [build_model(SMALL, 3, name=f"member{index}") for index in (1, 2)]
@@ -397,8 +397,8 @@ def test_a_narrow_row_tabs_each_pooling_dock_behind_its_convolution(qtbot, predi
 
 def test_docks_name_the_labels_from_the_first_training_on_and_follow_each_loaded_model(qtbot):
     from gui.session import Phase
-    from model.architecture import build_model
-    from model.model_store import ModelInfo, save_model
+    from model.network.architecture import build_model
+    from model.network.model_store import ModelInfo, save_model
 
     window = _open_window(qtbot)
     qtbot.waitUntil(lambda: window.session.phase == Phase.MISSING, timeout=60000)

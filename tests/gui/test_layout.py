@@ -69,10 +69,10 @@ TITLE_PADDING_X = 20
 
 def save_untrained_model(recipe_name: str) -> None:
     """Saves a Shapes model of a recipe's real architecture, untrained: the layout depends on its layers only."""
-    from model.model_store import ModelInfo, save_model
-    from model.recipes import get_recipe
-    from model.tasks import SHAPES
-    from model.training import assemble_ensemble, build_member
+    from model.network.model_store import ModelInfo, save_model
+    from model.training.recipes import get_recipe
+    from model.core.tasks import SHAPES
+    from model.training.training import assemble_ensemble, build_member
 
     recipe = get_recipe(recipe_name)
     members = [build_member(recipe, len(SHAPES.labels), index) for index in range(recipe.members)]

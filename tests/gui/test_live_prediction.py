@@ -76,7 +76,7 @@ def test_the_guess_follows_the_pen_before_it_lifts(ready_window, qtbot):
 def test_an_unconvincing_answer_says_not_sure_and_names_the_likeliest_two(ready_window, qtbot):
     import numpy as np
 
-    from model.inference import Prediction
+    from model.network.inference import Prediction
 
     panel = ready_window.prediction_dock
     drag(ready_window.canvas, circle_points(200, 200, 80))

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from gui import quickdraw_import
-from model import quickdraw, user_tasks
-from model.streaming import imported_counts, imported_sets
+from model.collection import quickdraw, user_tasks
+from model.training.streaming import imported_counts, imported_sets
 from tests.model.training_data import bars, fill_store
 
 
@@ -137,7 +137,7 @@ def test_a_file_that_is_not_a_quick_draw_file_is_named_and_left_out(window, qtbo
 
 def test_retraining_a_set_over_the_stream_threshold_streams_it_from_disk_as_the_command_line_does(window, qtbot,
                                                                                                  monkeypatch):
-    from model import recipes, streaming, training_checks
+    from model.training import recipes, streaming, training_checks
 
     monkeypatch.setattr(training_checks, "STREAM_ABOVE", 8)
     small = [{"type": "conv", "filters": 8}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 16}]

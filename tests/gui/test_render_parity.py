@@ -1,4 +1,4 @@
-"""The canvas (Qt) and `model.strokes.render_strokes` (OpenCV, which Shapes and saved drawings are rendered with)
+"""The canvas (Qt) and `model.core.strokes.render_strokes` (OpenCV, which Shapes and saved drawings are rendered with)
 must give the network the same 28x28 for the same strokes, or a model learns one drawing and is shown another."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from gui.canvas import DrawingCanvas
-from model.preprocessing import preprocess
-from model.strokes import Stroke, render_strokes
+from model.core.preprocessing import preprocess
+from model.core.strokes import Stroke, render_strokes
 
 SIZE = 400
 # On [0, 1] ink: the average pixel may differ by 3% of full ink and no pixel by more than half.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from model import user_tasks
-from model.samples import SampleStore
+from model.collection import user_tasks
+from model.collection.samples import SampleStore
 from tests.gui.drawing import circle_points, drag
 from tests.model.training_data import fail_png_writes
 
@@ -81,7 +81,7 @@ def test_enter_confirms_the_current_guess(ready_window, qtbot):
 
 def test_label_keys_keep_digits_and_fill_free_keys():
     from gui.saving import label_keys
-    from model.tasks import DIGITS, SHAPES, Task
+    from model.core.tasks import DIGITS, SHAPES, Task
 
     assert label_keys(DIGITS) == {str(d): str(d) for d in range(10)}
     assert label_keys(SHAPES) == {"circle": "1", "square": "2", "triangle": "3"}
@@ -108,7 +108,7 @@ def test_one_key_press_sends_one_notification_with_the_new_counts(window, qtbot)
 def test_closing_the_window_waits_for_queued_writes(window, monkeypatch):
     import threading
 
-    from model import sample_writer
+    from model.collection import sample_writer
 
     release = threading.Event()
     real_write = sample_writer.write_sample_files
@@ -124,7 +124,7 @@ def test_closing_the_window_waits_for_queued_writes(window, monkeypatch):
 
 
 def test_a_failed_write_is_reported_and_the_drawing_kept_until_retry(window, qtbot, monkeypatch):
-    from model import storage
+    from model.core import storage
 
     real_write = fail_png_writes(monkeypatch)
     _draw_circle(window)

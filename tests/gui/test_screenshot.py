@@ -30,8 +30,8 @@ def test_screenshot_rejects_an_unknown_drawing(tmp_path, capsys):
 
 def test_screenshot_of_a_digit_without_mnist_says_how_to_get_it_and_tries_once(tmp_path, capsys, monkeypatch):
     from gui.session import ModelSession
-    from model.paths import data_dir
-    from model.storage import atomic_write_json
+    from model.core.paths import data_dir
+    from model.core.storage import atomic_write_json
 
     atomic_write_json(data_dir() / "settings.json", {"mnist_path": str(tmp_path / "nowhere" / "mnist.npz")})
     started = []

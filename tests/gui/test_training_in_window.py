@@ -7,11 +7,11 @@ import functools
 import pytest
 from PySide6.QtCore import QTimer
 
-import model.training as training
+import model.training.training as training
 from drawing import drag, line_points
 from gui.main_window import MainWindow
 from gui.session import Phase
-from model.recipes import get_recipe
+from model.training.recipes import get_recipe
 from tests.model.training_data import bars_data
 
 
@@ -76,8 +76,8 @@ def test_cancel_stops_within_a_batch_and_saves_nothing(window, qtbot, fast_train
 
 
 def test_digits_without_mnist_explains_how_to_get_it_and_shapes_still_works(window, qtbot, tmp_path, monkeypatch):
-    from model.paths import data_dir
-    from model.storage import atomic_write_json
+    from model.core.paths import data_dir
+    from model.core.storage import atomic_write_json
 
     atomic_write_json(data_dir() / "settings.json", {"mnist_path": str(tmp_path / "nowhere" / "mnist.npz")})
     window.toolbar.task_box.setCurrentIndex(window.toolbar.task_box.findData("digits"))
@@ -91,7 +91,7 @@ def test_digits_without_mnist_explains_how_to_get_it_and_shapes_still_works(wind
     chosen = []
     monkeypatch.setattr(window.training_dock, "start_training", lambda resume=False: chosen.append(resume))
     window.training_dock.use_mnist_file(str(tmp_path / "my-mnist.npz"))
-    from model.storage import read_json
+    from model.core.storage import read_json
 
     assert read_json(data_dir() / "settings.json")["mnist_path"] == str(tmp_path / "my-mnist.npz")
     assert chosen == [False], "choosing the file starts Digits' training"
@@ -123,9 +123,9 @@ def test_digits_before_its_first_training_says_where_mnist_comes_from(window, mo
 
 
 def test_train_with_an_unfinished_training_offers_to_resume_it_with_its_own_recipe(qtbot, monkeypatch):
-    from model.architecture import build_model
-    from model.checkpoints import CheckpointState, save_checkpoint
-    from model.tasks import get_task
+    from model.network.architecture import build_model
+    from model.training.checkpoints import CheckpointState, save_checkpoint
+    from model.core.tasks import get_task
 
     labels = list(get_task("shapes").labels)
     save_checkpoint(build_model([{"type": "flatten"}], 3, name="member2"),
@@ -149,7 +149,7 @@ def test_train_with_an_unfinished_training_offers_to_resume_it_with_its_own_reci
 
 def test_a_missing_mnist_is_explained_without_a_traceback_but_a_bug_keeps_its_traceback(capsys):
     from gui.workers import TrainingWorker
-    from model.mnist import MnistUnavailableError
+    from model.datasets.mnist import MnistUnavailableError
 
     def fails_with(error):
         def job(**callbacks):

@@ -1,7 +1,7 @@
 """One worker of a distributed test training, run as its own process: `python -m tests.model.distributed_worker`.
 
 It trains the user task "bars" (already created, with a shard set, in $CONVCANVAS_DATA_DIR) with a tiny recipe
-through `train_task`, under whatever strategy `model.distributed` picks, and prints one JSON line: the strategy,
+through `train_task`, under whatever strategy `model.training.distributed` picks, and prints one JSON line: the strategy,
 the replicas, each finished epoch's loss, a digest of the final weights and where the model was saved.
 With LOGICAL_CPUS=n it first splits the CPU into n logical devices (before TensorFlow starts). With
 STOP_AFTER_EPOCH=k it exits right after epoch k's checkpoint, as a crashed worker would.
@@ -26,9 +26,9 @@ def main() -> None:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration()] * int(os.environ["LOGICAL_CPUS"]))
-    from model import distributed
-    from model.recipes import get_recipe
-    from model.training import train_task
+    from model.training import distributed
+    from model.training.recipes import get_recipe
+    from model.training.training import train_task
 
     strategy = distributed.strategy()
     recipe = get_recipe("quick").with_overrides(architecture=SMALL, batch_size=32, learning_rate=5e-3,
@@ -64,7 +64,7 @@ _trained_model = []
 
 def _capture_final_model() -> None:
     # train_task saves (chief) or drops the model; keep the one it evaluated to compare weights across workers.
-    from model import training
+    from model.training import training
 
     original = training.evaluate
 

@@ -8,11 +8,11 @@ import time
 import numpy as np
 import pytest
 
-from model import shapes
-from model.model_store import ModelInfo, load_model, save_model
-from model.recipes import get_recipe
-from model.tasks import SHAPES
-from model.training import TrainingCancelled, train_task
+from model.datasets import shapes
+from model.network.model_store import ModelInfo, load_model, save_model
+from model.training.recipes import get_recipe
+from model.core.tasks import SHAPES
+from model.training.training import TrainingCancelled, train_task
 from tests.model.training_data import bars_data
 
 SMALL = [{"type": "conv", "filters": 8}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 16}]
@@ -37,7 +37,7 @@ class StopAfter:
 
 @pytest.fixture
 def previous_model():
-    from model.architecture import build_model
+    from model.network.architecture import build_model
 
     save_model(build_model(SMALL, 3), ModelInfo("shapes", list(SHAPES.labels), recipe="previous"))
 
@@ -102,7 +102,7 @@ def test_cancel_while_validating_stops_within_a_validation_batch():
 
 
 def test_cancel_while_mnist_is_prepared_writes_no_cache(mnist_path, isolated_data_dir):
-    from model.mnist import load_mnist_preprocessed
+    from model.datasets.mnist import load_mnist_preprocessed
 
     stop = StopAfter(50)
     with pytest.raises(TrainingCancelled):
@@ -113,9 +113,9 @@ def test_cancel_while_mnist_is_prepared_writes_no_cache(mnist_path, isolated_dat
 
 @pytest.mark.parametrize("step", ["flagged", "fat", "pen", "preprocess"])
 def test_each_step_of_preparing_mnist_polls_per_image(mnist_path, step):
-    from model.digit_styles import add_fat_pen_copies, add_flagged_ones
-    from model.mnist import load_mnist, preprocess_images
-    from model.pen_digits import add_pen_copies
+    from model.datasets.digit_styles import add_fat_pen_copies, add_flagged_ones
+    from model.datasets.mnist import load_mnist, preprocess_images
+    from model.datasets.pen_digits import add_pen_copies
 
     (images, labels), _ = load_mnist(mnist_path)
     images, labels = images[:400], labels[:400]

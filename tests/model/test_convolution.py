@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import convolution
-from model.convolution import conv2d, output_shape, pool2d, weighted_sum_terms
+from model.network import convolution
+from model.network.convolution import conv2d, output_shape, pool2d, weighted_sum_terms
 
 ONE_TO_NINE = np.arange(1, 10, dtype=float).reshape(3, 3)
 

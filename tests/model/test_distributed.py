@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model import distributed, paths, user_tasks
-from model.shards import ShardWriter
+from model.collection import user_tasks
+from model.core import paths
+from model.training import distributed
+from model.collection.shards import ShardWriter
 from tests.model.training_data import bars
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from model import user_tasks
-from model.exporters import export_folder, export_model, export_npz
-from model.importers import import_path
-from model.samples import SampleStore
+from model.collection import user_tasks
+from model.collection.exporters import export_folder, export_model, export_npz
+from model.collection.importers import import_path
+from model.collection.samples import SampleStore
 from tests.model.training_data import fill_store
 
 
@@ -55,8 +55,8 @@ def test_npz_export_then_import_gives_the_same_set(tmp_path):
 
 
 def test_model_export_writes_keras_tflite_labels_and_readme(tmp_path):
-    from model import model_store
-    from model.architecture import CLASSIC, build_model
+    from model.network import model_store
+    from model.network.architecture import CLASSIC, build_model
 
     task = user_tasks.create_task("Marks", ["vee", "zed"])
     model_store.save_model(build_model(CLASSIC, 2), model_store.ModelInfo(task=task.name, labels=["vee", "zed"]))
@@ -77,7 +77,7 @@ def test_model_export_writes_keras_tflite_labels_and_readme(tmp_path):
 
 
 def test_model_export_without_a_model_says_so(tmp_path):
-    from model.model_store import ModelNotFoundError
+    from model.network.model_store import ModelNotFoundError
 
     with pytest.raises(ModelNotFoundError, match="train it first"):
         export_model("shapes", tmp_path / "m")

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from model.importers import import_path
-from model.samples import SampleStore
+from model.collection.importers import import_path
+from model.collection.samples import SampleStore
 
 
 def _bar_image(light_ink=False, size=120):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.architecture import CLASSIC, build_model
-from model.inference import LAYER_KINDS, Predictor, load_predictor
-from model.model_store import ModelInfo, save_model
-from model.recipes import BEST_ARCHITECTURE
-from model.training import assemble_ensemble
+from model.network.architecture import CLASSIC, build_model
+from model.network.inference import LAYER_KINDS, Predictor, load_predictor
+from model.network.model_store import ModelInfo, save_model
+from model.training.recipes import BEST_ARCHITECTURE
+from model.training.training import assemble_ensemble
 
 LABELS = ("circle", "square", "triangle")
 

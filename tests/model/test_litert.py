@@ -11,12 +11,12 @@ import cv2
 import numpy as np
 import pytest
 
-from model import litert_convert
-from model.inference import Predictor, open_predictor
-from model.model_store import ModelInfo, rollback, save_model, task_model_path
-from model.preprocessing import preprocess
-from model.recipes import BEST_ARCHITECTURE, QUICK_ARCHITECTURE, get_recipe
-from model.training import assemble_ensemble
+from model.network import litert_convert
+from model.network.inference import Predictor, open_predictor
+from model.network.model_store import ModelInfo, rollback, save_model, task_model_path
+from model.core.preprocessing import preprocess
+from model.training.recipes import BEST_ARCHITECTURE, QUICK_ARCHITECTURE, get_recipe
+from model.training.training import assemble_ensemble
 
 LABELS = ("circle", "square", "triangle", "star")
 TOLERANCE = 1e-5
@@ -26,7 +26,7 @@ def _network(architecture=QUICK_ARCHITECTURE, seed=0, name="cnn"):
     """A network with random weights and random batch-norm statistics, so no layer is an identity."""
     import keras
 
-    from model.architecture import build_model
+    from model.network.architecture import build_model
 
     keras.utils.set_random_seed(seed)
     network = build_model(architecture, len(LABELS), name=name)
@@ -126,7 +126,7 @@ def test_without_litert_the_predictor_falls_back_to_tensorflow_and_says_why(monk
     network = _network()
     _saved(network)
     monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
-    with caplog.at_level(logging.WARNING, logger="model.inference"):
+    with caplog.at_level(logging.WARNING, logger="model.network.inference"):
         predictor, _ = open_predictor("shapes")
     assert predictor.runtime == "tensorflow"
     assert "LiteRT is not available" in caplog.text and "pip install ai-edge-litert" in caplog.text
@@ -140,7 +140,7 @@ def test_a_model_that_will_not_convert_falls_back_to_tensorflow_and_says_why(mon
         raise litert_convert.ConversionError("TensorFlow could not convert the model (test)")
 
     monkeypatch.setattr(litert_convert, "convert", refuse)
-    with caplog.at_level(logging.WARNING, logger="model.inference"):
+    with caplog.at_level(logging.WARNING, logger="model.network.inference"):
         predictor, _ = open_predictor("shapes")
     assert predictor.runtime == "tensorflow" and "could not convert the model (test)" in caplog.text
     assert not litert_convert.tflite_path(task_model_path("shapes")).exists()
@@ -152,7 +152,7 @@ def test_a_process_without_tensorflow_converts_in_a_child_and_never_imports_it(t
     # Runs the window's model opening in a fresh process, as at start: no TensorFlow import there.
     script = (
         "import sys, numpy as np\n"
-        "from model.inference import open_predictor\n"
+        "from model.network.inference import open_predictor\n"
         "predictor, info = open_predictor('shapes')\n"
         "prediction = predictor.run(np.load(sys.argv[1]))\n"
         "np.save(sys.argv[2], prediction.probabilities)\n"
@@ -160,7 +160,7 @@ def test_a_process_without_tensorflow_converts_in_a_child_and_never_imports_it(t
     )
     image = _drawn_circle()
     np.save(tmp_path / "image.npy", image)
-    root = str(litert_convert.Path(litert_convert.__file__).resolve().parents[1])
+    root = str(litert_convert.Path(litert_convert.__file__).resolve().parents[2])
     finished = subprocess.run([sys.executable, "-c", script, str(tmp_path / "image.npy"), str(tmp_path / "out.npy")],
                               capture_output=True, text=True, cwd=root, env=dict(os.environ, PYTHONPATH=root))
     assert finished.returncode == 0, finished.stderr
@@ -171,8 +171,8 @@ def test_a_process_without_tensorflow_converts_in_a_child_and_never_imports_it(t
 
 
 def test_a_trained_model_is_saved_with_its_live_files():
-    from model.tasks import get_task
-    from model.training import TaskData, train_task
+    from model.core.tasks import get_task
+    from model.training.training import TaskData, train_task
 
     rng = np.random.default_rng(0)
     x = rng.random((64, 28, 28)).astype(np.float32)

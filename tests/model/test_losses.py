@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.losses import NOT_ANY_LABEL, labels_or_none
+from model.training.losses import NOT_ANY_LABEL, labels_or_none
 
 
 def test_a_labelled_drawing_costs_its_cross_entropy_and_one_of_no_label_its_distance_from_even():
@@ -19,8 +19,8 @@ def test_a_labelled_drawing_costs_its_cross_entropy_and_one_of_no_label_its_dist
 
 
 def test_shapes_training_data_holds_a_share_of_drawings_of_no_label():
-    from model import recipes, training
-    from model.tasks import SHAPES
+    from model.training import recipes, training
+    from model.core.tasks import SHAPES
 
     recipe = recipes.get_recipe("quick").with_overrides(shapes_per_label=20)
     data = training.load_task_data(SHAPES, recipe)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.architecture import build_model
-from model.model_store import (
+from model.network.architecture import build_model
+from model.network.model_store import (
     ModelInfo, ModelMismatchError, ModelNotFoundError, load_model, rollback, save_model, task_model_path,
 )
 

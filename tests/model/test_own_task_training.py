@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import model_store, retrain_checkpoint, user_tasks
-from model.correct import samples_since_retrain
-from model.drawings_data import NotEnoughDrawingsError
-from model.recipes import get_recipe
-from model.retrain import RetrainSettings, retrain
-from model.training import train_task
+from model.collection import user_tasks
+from model.network import model_store
+from model.training import retrain_checkpoint
+from model.training.correct import samples_since_retrain
+from model.training.drawings_data import NotEnoughDrawingsError
+from model.training.recipes import get_recipe
+from model.training.retrain import RetrainSettings, retrain
+from model.training.training import train_task
 from tests.model.training_data import drawing, fill_store
 
 SMALL = [{"type": "conv", "filters": 8}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 16}]

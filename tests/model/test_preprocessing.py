@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from model.preprocessing import MASS_CENTRE, ink_strength, load_image, preprocess
-from model.strokes import Stroke, render_strokes
+from model.core.preprocessing import MASS_CENTRE, ink_strength, load_image, preprocess
+from model.core.strokes import Stroke, render_strokes
 
 MIDDLE = MASS_CENTRE  # 14.0, as in MNIST
 

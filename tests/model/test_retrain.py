@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import model_store, user_tasks
-from model.correct import correct, samples_since_retrain
-from model.retrain import RetrainSettings, adapt_output, confusion_matrix, retrain, split_validation
-from model.samples import SampleStore
+from model.collection import user_tasks
+from model.network import model_store
+from model.training.correct import correct, samples_since_retrain
+from model.training.retrain import RetrainSettings, adapt_output, confusion_matrix, retrain, split_validation
+from model.collection.samples import SampleStore
 from tests.model.training_data import drawing, fill_store
 
 FAST = RetrainSettings(scratch_epochs=6, epochs=1, min_epoch_size=192, batch_size=32)
@@ -71,7 +72,7 @@ def test_cancel_saves_nothing():
 
 
 def test_new_label_rebuilds_output_and_keeps_features_then_correct_me():
-    from model.architecture import CLASSIC, build_model
+    from model.network.architecture import CLASSIC, build_model
 
     task = user_tasks.create_task("Marks", ["ring", "bar"])
     fill_store(task.name, dict.fromkeys(task.labels, 10))
@@ -94,7 +95,7 @@ def test_new_label_rebuilds_output_and_keeps_features_then_correct_me():
     # the drawing alone) must move the model towards it.
     image, strokes = drawing("ring", np.random.default_rng(9))
     current, _ = model_store.load_model(task.name)
-    from model.preprocessing import preprocess
+    from model.core.preprocessing import preprocess
     target = int(np.argmin(np.asarray(current(preprocess(image)[None, ..., None], training=False))[0]))
     fixed = correct(task, image, task.labels[target], strokes, older=0, copies=16, epochs=2)
     assert fixed.before.shape == fixed.after.shape == (3,)
@@ -113,8 +114,8 @@ def test_builtin_task_mixes_base_data_with_a_label_the_user_added():
 
 
 def test_digits_base_data_is_a_preprocessed_subsample(monkeypatch, mnist_path):
-    from model.retrain_data import base_data
-    from model.tasks import DIGITS
+    from model.training.retrain_data import base_data
+    from model.core.tasks import DIGITS
 
     monkeypatch.setenv("CONVCANVAS_MNIST", str(mnist_path))
     x, y = base_data(DIGITS, 5, seed=1)
@@ -123,9 +124,9 @@ def test_digits_base_data_is_a_preprocessed_subsample(monkeypatch, mnist_path):
 
 
 def test_retraining_an_ensemble_keeps_every_member_and_says_so():
-    from model.architecture import build_model
-    from model.inference import member_models
-    from model.training import assemble_ensemble
+    from model.network.architecture import build_model
+    from model.network.inference import member_models
+    from model.training.training import assemble_ensemble
 
     small = [{"type": "conv", "filters": 4}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 8}]
     task = user_tasks.create_task("Marks", ["ring", "bar"])

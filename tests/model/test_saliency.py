@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from model.architecture import build_model
-from model.saliency import Explainer
+from model.network.architecture import build_model
+from model.network.saliency import Explainer
 
 SMALL = [
     {"type": "conv", "filters": 8},
@@ -96,7 +96,7 @@ def test_wrong_image_shape_is_refused(shapes_model):
 
 
 def test_input_placement_lays_the_28x28_view_back_onto_the_drawing():
-    from model.preprocessing import input_placement
+    from model.core.preprocessing import input_placement
 
     canvas = np.full((300, 400), 255, np.uint8)
     cv2.circle(canvas, (300, 90), 50, 0, 6)  # a circle in the top-right corner

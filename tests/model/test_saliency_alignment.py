@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.preprocessing import TARGET_STROKE_WIDTH, ink_strength, input_placement, preprocess
-from model.strokes import Stroke, render_strokes
+from model.core.preprocessing import TARGET_STROKE_WIDTH, ink_strength, input_placement, preprocess
+from model.core.strokes import Stroke, render_strokes
 
 CANVAS_WIDTH, CANVAS_HEIGHT = 600, 450
 # kind, centre, radius, pen width (canvas pixels)
@@ -66,10 +66,10 @@ def explainer():
     """A Quick-recipe network trained on generated shapes (about 95% right on new ones)."""
     import keras
 
-    from model.architecture import build_model
-    from model.recipes import QUICK_ARCHITECTURE
-    from model.saliency import Explainer
-    from model.shapes import make_dataset
+    from model.network.architecture import build_model
+    from model.training.recipes import QUICK_ARCHITECTURE
+    from model.network.saliency import Explainer
+    from model.datasets.shapes import make_dataset
 
     keras.utils.set_random_seed(0)
     x, y = make_dataset(400, seed=0)
@@ -125,8 +125,8 @@ STRIDED = [  # a strided valid convolution: a 6x6 map whose first cell is centre
 
 @pytest.mark.parametrize("architecture, grid, cell_size", [(THREE_BY_THREE, 3, 8), (STRIDED, 6, 4)])
 def test_a_hot_cell_warms_the_input_pixels_it_sits_on(architecture, grid, cell_size):
-    from model.architecture import build_model
-    from model.saliency import Explanation, _cell_geometry, _last_convolution, _on_input
+    from model.network.architecture import build_model
+    from model.network.saliency import Explanation, _cell_geometry, _last_convolution, _on_input
 
     network = build_model(architecture, 3)
     origin, size = _cell_geometry(network, _last_convolution(network))

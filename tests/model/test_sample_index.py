@@ -9,8 +9,8 @@ import threading
 import numpy as np
 import pytest
 
-from model import sample_format
-from model.samples import SampleStore
+from model.collection import sample_format
+from model.collection.samples import SampleStore
 from tests.model.test_samples import _circle, _line
 from tests.model.training_data import fail_png_writes
 
@@ -61,7 +61,7 @@ def test_a_queued_save_is_listed_and_readable_at_once_and_written_by_the_writer(
     store = SampleStore("shapes")
     release = threading.Event()
     real_write = sample_format.write_sample_files
-    monkeypatch.setattr("model.sample_writer.write_sample_files",
+    monkeypatch.setattr("model.collection.sample_writer.write_sample_files",
                         lambda *args: (release.wait(10), real_write(*args)))
     image, strokes = _circle()
     sample = store.add_later("circle", image, strokes)
@@ -117,7 +117,7 @@ def test_a_change_carries_the_counts_after_it():
 
 
 def test_the_index_can_be_built_in_the_background():
-    from model.sample_index import SampleIndex
+    from model.collection.sample_index import SampleIndex
 
     store = SampleStore("shapes")
     ids = sorted(store.add("circle", *_circle()) for _ in range(3))

@@ -9,10 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
-from model import paths, sample_format, samples
-from model.preprocessing import preprocess
-from model.samples import SampleStore, validate_label
-from model.strokes import Stroke, render_strokes
+from model.collection import sample_format, samples
+from model.core import paths
+from model.core.preprocessing import preprocess
+from model.collection.samples import SampleStore, validate_label
+from model.core.strokes import Stroke, render_strokes
 
 
 def _circle(radius=60, center=(150, 140), width=8.0):

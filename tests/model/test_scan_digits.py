@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from model.preprocessing import preprocess
-from model.scan_digits import add_scan_copies
+from model.core.preprocessing import preprocess
+from model.datasets.scan_digits import add_scan_copies
 
 
 def _ring_and_bar() -> np.ndarray:

@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
-import model.shapes as shapes
-from model import shape_outlines
-from model.preprocessing import preprocess
-from model.shapes import SHAPE_LABELS, generate_drawing, make_dataset, render_for_training
-from model.strokes import drawing_bounds, render_strokes
+import model.datasets.shapes as shapes
+from model.datasets import shape_outlines
+from model.core.preprocessing import preprocess
+from model.datasets.shapes import SHAPE_LABELS, generate_drawing, make_dataset, render_for_training
+from model.core.strokes import drawing_bounds, render_strokes
 
 
 @pytest.mark.parametrize("label", SHAPE_LABELS)

@@ -7,12 +7,13 @@ import shutil
 import numpy as np
 import pytest
 
-from model import litert_convert, model_store, shipped_models, user_tasks
-from model.inference import open_predictor
-from model.litert_convert import live_files_fresh, tflite_path
-from model.preprocessing import preprocess
-from model.strokes import Stroke, render_strokes
-from model.tasks import BUILTIN_TASKS
+from model.collection import user_tasks
+from model.network import litert_convert, model_store, shipped_models
+from model.network.inference import open_predictor
+from model.network.litert_convert import live_files_fresh, tflite_path
+from model.core.preprocessing import preprocess
+from model.core.strokes import Stroke, render_strokes
+from model.core.tasks import BUILTIN_TASKS
 
 
 @pytest.fixture

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import paths, user_tasks
-from model.recipes import get_recipe
-from model.samples import SampleStore
-from model.shards import ShardSet, ShardWriter
-from model.streaming import StreamSource, drawings_cache, refresh_drawings_cache, task_source
-from model.tasks import get_task
-from model.training import train_task
+from model.collection import user_tasks
+from model.core import paths
+from model.training.recipes import get_recipe
+from model.collection.samples import SampleStore
+from model.collection.shards import ShardSet, ShardWriter
+from model.training.streaming import StreamSource, drawings_cache, refresh_drawings_cache, task_source
+from model.core.tasks import get_task
+from model.training.training import train_task
 from tests.model.training_data import bars
 
 LABELS = ["across", "down", "slant"]

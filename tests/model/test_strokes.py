@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.strokes import Stroke, drawing_bounds, render_strokes
+from model.core.strokes import Stroke, drawing_bounds, render_strokes
 
 
 def _arc(count):

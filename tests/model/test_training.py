@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import checkpoints
-from model.inference import Predictor
-from model.model_store import load_model, save_model, ModelInfo
-from model.recipes import RECIPES, get_recipe
-from model.tasks import SHAPES
-from model.training import has_checkpoint, make_train_dataset, train_task
+from model.training import checkpoints
+from model.network.inference import Predictor
+from model.network.model_store import load_model, save_model, ModelInfo
+from model.training.recipes import RECIPES, get_recipe
+from model.core.tasks import SHAPES
+from model.training.training import has_checkpoint, make_train_dataset, train_task
 from tests.model.training_data import bars_data
 
 SMALL = [{"type": "conv", "filters": 8}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 16}]
@@ -180,13 +180,13 @@ def test_a_share_of_each_batch_comes_from_the_source_images_afresh_every_epoch()
 
 
 def _build_marker_model():
-    from model.architecture import build_model
+    from model.network.architecture import build_model
 
     return build_model(SMALL, 3)
 
 
 def test_augmentation_thins_and_thickens_strokes_and_keeps_images_whole():
-    from model.augment import augment_batch, random_affine, vary_stroke_width
+    from model.training.augment import augment_batch, random_affine, vary_stroke_width
 
     x = np.repeat(bars_data(train=1).x_train, 64, axis=0)[..., None]
     ink = np.asarray(vary_stroke_width(x, probability=1.0)).sum(axis=(1, 2, 3))
@@ -207,7 +207,7 @@ def test_augmentation_thins_and_thickens_strokes_and_keeps_images_whole():
 def test_recalibration_sets_batch_norm_statistics_to_the_clean_data():
     import keras
 
-    from model.training import build_member, recalibrate_batch_norm
+    from model.training.training import build_member, recalibrate_batch_norm
 
     model = build_member(get_recipe("quick"), 3)
     x = bars_data(train=64).x_train

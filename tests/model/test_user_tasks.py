@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import paths, user_tasks
-from model.samples import SampleStore
-from model.tasks import all_tasks, get_task
+from model.collection import user_tasks
+from model.core import paths
+from model.collection.samples import SampleStore
+from model.core.tasks import all_tasks, get_task
 
 
 def _ink():

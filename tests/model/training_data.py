@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.samples import SampleStore
-from model.strokes import Stroke, render_strokes
-from model.training import TaskData
+from model.collection.samples import SampleStore
+from model.core.strokes import Stroke, render_strokes
+from model.training.training import TaskData
 
 
 def bars(count: int, seed: int = 0, num_classes: int = 3):
@@ -69,7 +69,7 @@ def fill_store(store: SampleStore | str, counts: dict[str, int], seed: int = 0) 
 
 def fail_png_writes(monkeypatch):
     """Makes every PNG write fail as a full disk does (records still write); returns the real writer to restore."""
-    from model import storage
+    from model.core import storage
 
     real_write = storage.atomic_write_bytes
 

@@ -11,7 +11,7 @@ from tests.reliability.helpers import SHAPE_LABELS, TINY
 def fresh_notices():
     """Each test starts with no recorded notices (they are process-wide)."""
     try:
-        from model import damaged
+        from model.core import damaged
     except ImportError:  # the code before this suite: its tests must fail on their own assertions
         yield
         return
@@ -23,8 +23,8 @@ def fresh_notices():
 @pytest.fixture
 def shapes_model():
     """Saves a tiny Shapes model (and its model.json) in the test's data folder and returns its path."""
-    from model.architecture import build_model
-    from model.model_store import ModelInfo, save_model
+    from model.network.architecture import build_model
+    from model.network.model_store import ModelInfo, save_model
 
     return save_model(build_model(TINY, 3), ModelInfo("shapes", list(SHAPE_LABELS)))
 

@@ -13,7 +13,7 @@ DAY = 86400
 
 def notices_naming(path) -> list[str]:
     """The notices recorded since the last call that name `path`."""
-    from model import damaged
+    from model.core import damaged
 
     return [message for message in damaged.take_notices() if str(path) in message]
 

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from model.importers import import_path
-from model.samples import SampleStore
+from model.collection.importers import import_path
+from model.collection.samples import SampleStore
 from tests.gui.conftest import isolated_settings, window  # noqa: F401  (fixtures for the window test)
 
 GOOD_STROKES = [[[10, 60, 110], [10, 80, 20]]]

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 
 import main
-from model import correct, mnist, paths
-from model.checkpoints import checkpoint_dir, unfinished
-from model.model_store import load_info, load_model, save_model, sidecar_path
+from model.core import paths
+from model.datasets import mnist
+from model.training import correct
+from model.training.checkpoints import checkpoint_dir, unfinished
+from model.network.model_store import load_info, load_model, save_model, sidecar_path
 from tests.reliability.helpers import SHAPE_LABELS, TINY, notices_naming
 
 DAMAGED_JSON = {
@@ -75,8 +77,8 @@ def test_optional_fields_of_wrong_types_are_dropped_and_the_rest_kept(shapes_mod
 
 
 def test_saving_over_a_model_with_a_damaged_json_keeps_it_as_previous(shapes_model):
-    from model.architecture import build_model
-    from model.model_store import ModelInfo, rollback
+    from model.network.architecture import build_model
+    from model.network.model_store import ModelInfo, rollback
 
     sidecar_path(shapes_model).write_bytes(b"\x00\x00")
     save_model(build_model(TINY, 3), ModelInfo("shapes", SHAPE_LABELS, recipe="second"))
@@ -85,8 +87,8 @@ def test_saving_over_a_model_with_a_damaged_json_keeps_it_as_previous(shapes_mod
 
 
 def test_a_model_json_that_no_longer_fits_the_outputs_asks_for_a_retrain(shapes_model):
-    from model.model_store import ModelMismatchError
-    from model.user_tasks import add_label
+    from model.network.model_store import ModelMismatchError
+    from model.collection.user_tasks import add_label
 
     add_label("shapes", "star")
     sidecar_path(shapes_model).write_text("{")
@@ -139,12 +141,12 @@ def test_settings_json_has_one_owner():
     root = Path(__file__).resolve().parents[2]
     writers = [str(path.relative_to(root)) for folder in ("model", "gui") for path in (root / folder).rglob("*.py")
                if '"settings.json"' in path.read_text(encoding="utf-8")]
-    assert writers == ["model/settings.py"]
+    assert writers == ["model/core/settings.py"]
 
 
 def test_the_mnist_setting_is_saved_through_the_one_owner(tmp_path):
     from gui.docks.training import save_mnist_path
-    from model import settings
+    from model.core import settings
 
     settings_file = paths.data_dir() / "settings.json"
     settings_file.parent.mkdir(parents=True, exist_ok=True)
@@ -156,7 +158,7 @@ def test_the_mnist_setting_is_saved_through_the_one_owner(tmp_path):
 @pytest.mark.parametrize("content", [b'{"tasks": "x"}', b'{"tasks": [5, "x"], "extra_labels": []}', b"\xff{",
                                      b'{"tasks": [{"name": "doodles", "labels": "ab"}]}', b"[]"])
 def test_tasks_json_of_wrong_types_leaves_the_built_in_tasks(content):
-    from model.tasks import all_tasks, get_task
+    from model.core.tasks import all_tasks, get_task
 
     tasks_file = paths.data_dir() / "tasks.json"
     tasks_file.parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +170,7 @@ def test_tasks_json_of_wrong_types_leaves_the_built_in_tasks(content):
 
 
 def test_good_records_of_a_damaged_tasks_json_are_kept():
-    from model.tasks import all_tasks
+    from model.core.tasks import all_tasks
 
     tasks_file = paths.data_dir() / "tasks.json"
     tasks_file.parent.mkdir(parents=True, exist_ok=True)
@@ -194,7 +196,7 @@ def test_checkpoint_state_of_wrong_types_means_no_unfinished_training(state):
 
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04 half a zip"], ids=["empty", "half a zip"])
 def test_a_damaged_drawings_cache_is_rebuilt(content):
-    from model.samples import SampleStore
+    from model.collection.samples import SampleStore
 
     store = SampleStore("shapes")
     image = np.full((64, 64), 255, np.uint8)

@@ -12,9 +12,10 @@ import cv2
 import numpy as np
 import pytest
 
-from model import preprocessing, sample_format
-from model.preprocessing import load_image, preprocess
-from model.samples import SampleStore
+from model.collection import sample_format
+from model.core import preprocessing
+from model.core.preprocessing import load_image, preprocess
+from model.collection.samples import SampleStore
 from tests.reliability.helpers import notices_naming
 
 

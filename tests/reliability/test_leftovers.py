@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import main
-from model import paths
-from model.samples import SampleStore
+from model.core import paths
+from model.collection.samples import SampleStore
 from tests.reliability.helpers import age
 
 
@@ -55,7 +55,7 @@ def test_predict_removes_what_killed_runs_left_and_keeps_the_drawings(shapes_mod
 
 
 def test_files_newer_than_the_process_are_left_for_the_instance_writing_them(shapes_model):
-    from model.tidy import tidy_data_folder
+    from model.collection.tidy import tidy_data_folder
 
     store = SampleStore("shapes")
     folder = store.root / "circle"
@@ -82,7 +82,7 @@ def test_the_window_tidies_at_start(qtbot, qsettings_in_tmp, shapes_model):
 
 
 def test_trash_older_than_the_limit_is_emptied_and_recent_trash_kept():
-    from model.tidy import tidy_data_folder
+    from model.collection.tidy import tidy_data_folder
 
     store = SampleStore("shapes")
     old_id, recent_id = store.add("circle", _ink()), store.add("circle", _ink(15))
@@ -99,7 +99,7 @@ def test_trash_older_than_the_limit_is_emptied_and_recent_trash_kept():
 
 
 def test_a_drawing_deleted_today_stays_in_the_trash_however_old_the_drawing():
-    from model.tidy import tidy_data_folder
+    from model.collection.tidy import tidy_data_folder
 
     store = SampleStore("shapes")
     sample_id = store.add("circle", _ink())
@@ -110,7 +110,7 @@ def test_a_drawing_deleted_today_stays_in_the_trash_however_old_the_drawing():
 
 
 def test_trash_beyond_its_size_limit_loses_its_oldest_first():
-    from model.tidy import tidy_data_folder
+    from model.collection.tidy import tidy_data_folder
 
     store = SampleStore("shapes")
     removed = [store.remove(store.add("circle", _ink(10 + 3 * index))) for index in range(4)]

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 import main
-from model import paths, user_tasks
-from model.importers import import_folder
-from model.samples import SampleStore, validate_label
+from model.collection import user_tasks
+from model.core import paths
+from model.collection.importers import import_folder
+from model.collection.samples import SampleStore, validate_label
 from tests.reliability.helpers import files_under
 
 # Names the check before this suite let through ("..", "/", control characters and 41 characters it refused).
@@ -62,7 +63,7 @@ def test_labels_differing_only_in_case_share_no_folder():
 
 
 def test_a_task_named_to_escape_in_tasks_json_is_refused_and_nothing_is_written_outside(tmp_path, capsys):
-    from model.tasks import all_tasks, get_task
+    from model.core.tasks import all_tasks, get_task
 
     outside_before = files_under(tmp_path)
     _write_tasks({"tasks": [{"name": "../../escaped", "labels": ["a", "b"]},
@@ -81,14 +82,14 @@ def test_a_task_named_to_escape_in_tasks_json_is_refused_and_nothing_is_written_
 
 @pytest.mark.parametrize("name", ["..", "a/../../b", "CON", "shapes\u202e", "Shapes", "x" * 41])
 def test_unsafe_or_duplicate_task_names_in_tasks_json_are_refused(name):
-    from model.tasks import all_tasks
+    from model.core.tasks import all_tasks
 
     _write_tasks({"tasks": [{"name": name, "labels": ["a", "b"]}]})
     assert set(all_tasks()) == {"shapes", "digits"}
 
 
 def test_unsafe_labels_in_tasks_json_are_refused_and_the_rest_kept():
-    from model.tasks import get_task
+    from model.core.tasks import get_task
 
     _write_tasks({"tasks": [{"name": "doodles", "labels": ["star", "../../x", "heart", "HEART"]}],
                   "extra_labels": {"shapes": ["CON", "star"]}})

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from model import paths
-from model.model_store import sidecar_path
+from model.core import paths
+from model.network.model_store import sidecar_path
 
 
 def _open_window(qtbot, auto_train=False):

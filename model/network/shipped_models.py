@@ -1,0 +1,104 @@
+"""The models ConvCanvas ships with: a first model for each built-in task, there on the first start.
+
+Training Shapes takes about three minutes on two cores and Digits needs MNIST, which a machine without internet
+cannot download; a new user should be able to draw and see a guess at once. So `assets/models/<task>/` holds
+the Quick model of each built-in task, trained by this app (`python main.py train --task <task>`; its `model.json`
+says when and what it measured), with its live files (`model.tflite`, `model.layers.npz`). The first time a
+built-in task has no model of its own, `install` copies them into the data folder; from then on the model is the
+user's like any other: Train replaces it, Retrain fine-tunes it, Roll back returns to it.
+
+`$CONVCANVAS_SHIPPED_MODELS` names another folder of shipped models, or turns them off when empty (the tests
+do, so that a test sees a task without a model unless it asks for one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from model.network.litert_convert import TABLE_SUFFIX, TFLITE_SUFFIX, model_stamp, table_path, tflite_path
+from model.network.model_store import sidecar_path, task_model_path
+from model.core.storage import atomic_path, read_json
+
+SHIPPED_ENV = "CONVCANVAS_SHIPPED_MODELS"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
+MODEL_FILE = "model.keras"
+
+
+def shipped_dir() -> Path | None:
+    """Returns the folder of shipped models in force, or None when `$CONVCANVAS_SHIPPED_MODELS` is set empty."""
+    override = os.environ.get(SHIPPED_ENV)
+    if override is None:
+        return DEFAULT_DIR
+    return Path(override).expanduser() if override.strip() else None
+
+
+def shipped_model(task_name: str, labels: tuple[str, ...] | list[str] | None = None) -> Path | None:
+    """Returns the shipped `model.keras` of a task, or None if there is none or it was trained for other labels.
+
+    Args:
+        task_name: the task's name ("shapes", "digits").
+        labels: the task's labels now; a built-in task the user gave labels of its own needs a model of its own.
+    """
+    folder = shipped_dir()
+    if folder is None:
+        return None
+    model = folder / task_name / MODEL_FILE
+    info = read_json(sidecar_path(model)) if model.is_file() else None
+    if not isinstance(info, dict) or info.get("task") != task_name:
+        return None
+    if labels is not None and [str(label) for label in info.get("labels", [])] != [str(label) for label in labels]:
+        return None
+    return model
+
+
+def install(task_name: str, labels: tuple[str, ...] | list[str] | None = None) -> bool:
+    """Copies a task's shipped model into the data folder if the task has no model there yet.
+
+    Each file is written whole or not at all; the model file comes after its sidecar and live files, and the
+    layer table is stamped for the copy last, so an interrupted install leaves either nothing or a model whose
+    live files are made again on load.
+
+    Returns:
+        True if it installed the shipped model, False if the task already had one or none is shipped for it.
+    """
+    target = task_model_path(task_name)
+    source = shipped_model(task_name, labels)
+    if source is None or target.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in (".json", TFLITE_SUFFIX):
+        _copy(source.with_suffix(suffix), target.with_suffix(suffix))
+    _copy(source, target)
+    _stamp_table(source, target)
+    return True
+
+
+def _copy(source: Path, target: Path) -> None:
+    with atomic_path(target) as temporary:
+        shutil.copyfile(source, temporary)
+
+
+def _stamp_table(source: Path, target: Path) -> None:
+    """Copies the shipped layer table, stamped with the installed model file it now vouches for.
+
+    The shipped table was made from the shipped file, whose modification time a checkout changes; the bytes
+    are the same, so it is checked by size and the stamp is the copy's.
+    """
+    shipped_table = table_path(source)
+    if not shipped_table.is_file() or source.stat().st_size != target.stat().st_size:
+        return
+    with np.load(shipped_table, allow_pickle=False) as table:
+        arrays = {name: table[name] for name in table.files}
+    meta = json.loads(str(arrays["meta"]))
+    if tflite_path(target).stat().st_size != meta.get("tflite_bytes"):
+        return
+    meta["stamp"] = model_stamp(target)
+    arrays["meta"] = np.array(json.dumps(meta))
+    with atomic_path(target.with_name(target.stem + TABLE_SUFFIX)) as temporary:
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **arrays)
