@@ -29,8 +29,8 @@ FRAME_BUDGET_MS = 1000.0 / 60.0
 
 
 def build_predictor(recipe_name: str, model_path: str | None):
-    from model.network.inference import Predictor
     from model.core.tasks import SHAPES
+    from model.network.inference import Predictor
 
     if model_path:
         from model.network.model_store import load_model

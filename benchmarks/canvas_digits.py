@@ -171,7 +171,8 @@ def main() -> None:
     print(f"re-rendered {len(canvases)} digits in {time.perf_counter() - started:.1f} s")
     as_is, redrawn = _preprocess_all(x_test), _preprocess_all(canvases)
     if args.samples:
-        tiles = [cv2.resize((v * 255).astype(np.uint8), (56, 56), interpolation=cv2.INTER_NEAREST) for v in redrawn[:40]]
+        tiles = [cv2.resize((v * 255).astype(np.uint8), (56, 56), interpolation=cv2.INTER_NEAREST)
+                 for v in redrawn[:40]]
         cv2.imwrite(args.samples, np.vstack([np.hstack(tiles[i:i + 20]) for i in range(0, 40, 20)]))
     predict = lambda x: model.predict(x[..., None], batch_size=256, verbose=0).argmax(axis=1)  # noqa: E731
     right_as_is, right_redrawn = predict(as_is) == y_test, predict(redrawn) == y_test

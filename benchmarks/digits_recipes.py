@@ -34,8 +34,8 @@ SHARED_MNIST = ROOT.parent / "shared" / "datasets" / "mnist.npz"
 
 def measure(recipe: str, model_path: str | None, epochs: int | None, canvas_count: int, mnist_path: str) -> dict:
     """Trains (or loads) one recipe's model and returns its figures."""
-    from model.network.inference import Predictor
     from model.datasets.mnist import load_mnist, load_mnist_preprocessed
+    from model.network.inference import Predictor
     from model.network.model_store import load_model
     from model.training.training import train_task
 

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-
 from hand import draw_on_canvas, hand_path  # noqa: E402
+
 from model.core.preprocessing import preprocess  # noqa: E402
 
 # Each style: strokes; each stroke: pieces joined at sharp corners; each piece: control points in a

@@ -221,7 +221,8 @@ def _trial(trial: Path, fault, entry: str) -> tuple[bool, int, int]:
     data = trial / "data"
     expect = fault(trial)
     damaged = set(expect.get("damaged", []))
-    drawings = [png for png in (data / "drawings").rglob("*.png") if png not in damaged and not png.name.startswith(".")]
+    drawings = [png for png in (data / "drawings").rglob("*.png")
+                if png not in damaged and not png.name.startswith(".")]
     model = data / "models" / "shapes" / "model.keras"
     model_hash = _hash(model)
     outside_before = _listing(trial, skip=data) | _listing(trial.parent, skip=trial)

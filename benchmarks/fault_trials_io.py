@@ -71,7 +71,7 @@ def _in_process(case: str, workdir: Path, trials: int, trial) -> dict:
     """Runs `trial()` `trials` times, each in a fresh data folder; it returns (survived, lost[, tracebacks]) or
     raises (a traceback the user would see)."""
     row = {"case": case, "trials": trials, "survived": 0, "lost": 0, "tracebacks": 0}
-    for index in range(trials):
+    for _ in range(trials):
         folder = Path(tempfile.mkdtemp(prefix="trial-", dir=workdir))
         with mock.patch.dict(os.environ, {"CONVCANVAS_DATA_DIR": str(folder / "data"), "TRIAL": str(folder)}):
             try:
@@ -229,7 +229,7 @@ def _bad_ndjson(rng, kind, good, bad, path):
             continue
         bad_names.add(f"{path.name} line {number}")
         if value is not None:
-            lines.append('{"word": "cat", "drawing": [[[1, %s, 3], [4, 5, 6]]]}' % value)
+            lines.append(f'{{"word": "cat", "drawing": [[[1, {value}, 3], [4, 5, 6]]]}}')
         else:
             lines.append(json.dumps({"word": "cat", "drawing": [[[0, float(10 ** rng.uniform(7, 308))], xs[:2]]]}))
     path.write_text("\n".join(lines) + "\n")

@@ -35,7 +35,8 @@ def drawings(count: int, seed: int = 0) -> list[np.ndarray]:
     for _ in range(count):
         canvas = np.full(CANVAS, 255, np.uint8)
         radius = int(rng.integers(30, 220))
-        centre = (int(rng.integers(radius + 5, CANVAS[1] - radius - 5)), int(rng.integers(radius + 5, CANVAS[0] - radius - 5)))
+        centre = (int(rng.integers(radius + 5, CANVAS[1] - radius - 5)),
+                  int(rng.integers(radius + 5, CANVAS[0] - radius - 5)))
         cv2.circle(canvas, centre, radius, 0, int(rng.integers(2, 30)), cv2.LINE_AA)
         result.append(canvas)
     return result

@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-
 import people_digits  # noqa: E402
 import people_shapes  # noqa: E402
+
 from model.network.inference import SURE_PROBABILITY  # noqa: E402
 
 SHAPES_GOAL, PEN_GOAL, POSTAL_GOAL, MNIST_GOAL = 0.97, 0.98, 0.985, 0.993

@@ -36,7 +36,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-
 from people_digits_sets import DIGITS, KINDS, digit_set  # noqa: E402
 
 LOW_CONFIDENCE = 0.6

@@ -37,8 +37,7 @@ import numpy as np  # noqa: E402
 
 # LABELS and people_set are imported for scripts that reach them through this module.
 from people_shapes_hand import LABELS  # noqa: E402, F401
-from people_shapes_sets import (  # noqa: E402, F401
-    KINDS, Example, _write_png, contact_sheet, people_examples, people_set, write_set)
+from people_shapes_sets import KINDS, Example, _write_png, contact_sheet, people_examples, people_set, write_set  # noqa: E402, F401
 
 NOT_SURE = 0.6
 

@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-
 from people_shapes_hand import LABELS, QD_BOX, quickdraw_strokes, stroke_paths  # noqa: E402
 
 KINDS = ("finger", "doodles", "bitmaps")

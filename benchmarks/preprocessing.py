@@ -14,8 +14,8 @@ import time
 import numpy as np
 
 from model.core.preprocessing import preprocess
-from model.datasets.shapes import SHAPE_LABELS, generate_drawing
 from model.core.strokes import render_strokes
+from model.datasets.shapes import SHAPE_LABELS, generate_drawing
 
 CANVAS_SIZES = [(280, 280), (640, 480), (800, 600), (1000, 1000), (1920, 1080), (4000, 3000)]
 

@@ -77,9 +77,9 @@ def predictors(model_path: Path):
 
 def untrained_model(recipe_name: str, folder: Path) -> Path:
     """Saves an untrained Shapes network of a recipe and returns its path."""
+    from model.core.tasks import SHAPES
     from model.network.model_store import ModelInfo, save_model
     from model.training.recipes import get_recipe
-    from model.core.tasks import SHAPES
     from model.training.training import assemble_ensemble, build_member
 
     recipe = get_recipe(recipe_name)

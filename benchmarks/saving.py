@@ -5,13 +5,13 @@ Makes data sets of N saved Shapes drawings (default 5,000 and 50,000: hard links
 `git archive` into a temporary folder) in turn, runs a child process that
 - opens the Data set browser on the drawings in a bare window and paints its first screen (a fresh process: the
   new code lists the drawings in a thread first, as the window does at start, and that time is printed apart; the
-  old code lists them on the GUI thread within the first screen), then scrolls it a third of a page per frame (cold thumbnails: each row
-  read the first time it shows; then warm) and reports the resident memory it added;
+  old code lists them on the GUI thread within the first screen), then scrolls it a third of a page per frame (cold
+  thumbnails: each row read the first time it shows; then warm) and reports the resident memory it added;
 - opens the real main window (no model, so no prediction runs) and saves drawings with the label keys, timing each
   key press on the GUI thread: the key's handlers (wall and thread CPU time), the canvas clear within them apart
   (the window's docks react to the empty canvas as after any clear: not the save's own cost), and until the
-  window is idle again (the deferred list layout and repaints included). Queued writes are drained between saves, untimed, as a person
-  saves one drawing every second or two.
+  window is idle again (the deferred list layout and repaints included). Queued writes are drained between saves,
+  untimed, as a person saves one drawing every second or two.
 
 Usage: nice -n 10 python benchmarks/saving.py [--sizes 5000 50000] [--saves 30] [--old-rev 8868302]
 """

@@ -23,11 +23,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+from hand import draw_on_canvas, hand_path  # noqa: E402
 
 from model.core.preprocessing import preprocess  # noqa: E402
 from model.datasets.shapes import SHAPE_LABELS, make_dataset  # noqa: E402
-
-from hand import draw_on_canvas, hand_path  # noqa: E402
 
 
 def circle_targets(rng: np.random.Generator) -> list[np.ndarray]:
@@ -61,7 +60,8 @@ def polygon_targets(corners: np.ndarray, rng: np.random.Generator) -> list[np.nd
         for side in sides:
             direction = side[-1] - side[0]
             ends = rng.uniform(-0.05, 0.12, 2)
-            strokes.append(np.concatenate([[side[0] - direction * ends[0]], side[1:-1], [side[-1] + direction * ends[1]]]))
+            strokes.append(np.concatenate([[side[0] - direction * ends[0]], side[1:-1],
+                                           [side[-1] + direction * ends[1]]]))
         return [strokes[i] for i in rng.permutation(len(strokes))]
     loop = np.concatenate([side[:-1] for side in sides] + [sides[-1][-1:]])
     closing = rng.uniform(-0.15, 0.25)  # stop short of the start, or run past it
@@ -85,7 +85,9 @@ def triangle_targets(rng: np.random.Generator) -> list[np.ndarray]:
         else:
             corners = rng.uniform(-0.5, 0.5, (3, 2))
         sides = [corners[(i + 1) % 3] - corners[i] for i in range(3)]
-        angles = [np.degrees(np.arccos(np.clip(-sides[i - 1] @ sides[i] / (np.linalg.norm(sides[i - 1]) * np.linalg.norm(sides[i])), -1, 1))) for i in range(3)]
+        cosines = [-sides[i - 1] @ sides[i] / (np.linalg.norm(sides[i - 1]) * np.linalg.norm(sides[i]))
+                   for i in range(3)]
+        angles = [np.degrees(np.arccos(np.clip(cosine, -1, 1))) for cosine in cosines]
         if min(angles) > 22:
             return polygon_targets(corners, rng)
 
@@ -152,7 +154,8 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=float, default=60.0)
     parser.add_argument("--eval-per-label", type=int, default=400)
     parser.add_argument("--save", help="also save the trained model here (.keras)")
-    parser.add_argument("--model", help="evaluate this trained Shapes model (.keras, e.g. the app's) instead of training")
+    parser.add_argument("--model",
+                        help="evaluate this trained Shapes model (.keras, e.g. the app's) instead of training")
     parser.add_argument("--samples", help="write a PNG of independent drawings and what the network sees")
     args = parser.parse_args()
 
@@ -164,7 +167,8 @@ def main() -> None:
     x_other, y_other, kinds = independent_set(args.eval_per_label, seed=12345)
     print(f"independent simulator: {len(y_other)} drawings in {time.perf_counter() - started:.1f} s")
     if args.samples:
-        tiles = [cv2.resize((image * 255).astype(np.uint8), (56, 56), interpolation=cv2.INTER_NEAREST) for image in x_other[:60]]
+        tiles = [cv2.resize((image * 255).astype(np.uint8), (56, 56), interpolation=cv2.INTER_NEAREST)
+                 for image in x_other[:60]]
         cv2.imwrite(args.samples, np.vstack([np.hstack(tiles[i:i + 15]) for i in range(0, 60, 15)]))
     if args.model:
         import keras

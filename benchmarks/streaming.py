@@ -63,8 +63,8 @@ def step_write(data_dir: Path, count: int) -> dict:
 
 
 def step_stream(data_dir: Path, count: int) -> dict:
-    from model.training.streaming import task_source
     from model.core.tasks import get_task
+    from model.training.streaming import task_source
 
     source = task_source(get_task("bench"))
     seen = 0

@@ -44,8 +44,8 @@ def accuracy(task_name: str, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def shapes(recipe: str, held_out: int) -> None:
-    from model.datasets.shapes import make_dataset
     from model.core.tasks import SHAPES
+    from model.datasets.shapes import make_dataset
 
     result, seconds = train("shapes", recipe, None)
     x, y = make_dataset(held_out // 3 + 1, seed=424_242)

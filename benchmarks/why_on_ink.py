@@ -33,9 +33,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from model.core.preprocessing import ink_strength, input_placement, preprocess  # noqa: E402
-from model.network.saliency import Explainer  # noqa: E402
-from model.datasets.shapes import SHAPE_LABELS, generate_drawing  # noqa: E402
 from model.core.strokes import render_strokes  # noqa: E402
+from model.datasets.shapes import SHAPE_LABELS, generate_drawing  # noqa: E402
+from model.network.saliency import Explainer  # noqa: E402
 
 
 def old_placement(canvas: np.ndarray, image28: np.ndarray) -> tuple[float, float, float]:
@@ -72,9 +72,9 @@ def drawings(per_label: int, seed: int):
 def trained_network():
     import keras
 
+    from model.datasets.shapes import make_dataset
     from model.network.architecture import build_model
     from model.training.recipes import QUICK_ARCHITECTURE
-    from model.datasets.shapes import make_dataset
 
     keras.utils.set_random_seed(0)
     x, y = make_dataset(400, seed=0)

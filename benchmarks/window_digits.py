@@ -24,10 +24,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-
 from drawn_digits import STYLES, digit_paths  # noqa: E402
-from model.core.strokes import Stroke  # noqa: E402
 from window_model import use_model  # noqa: E402
+
+from model.core.strokes import Stroke  # noqa: E402
 
 PENS = (2, 6, 14, 30, 60)
 SIZES = {"small": 0.12, "medium": 0.4, "large": 0.9}
@@ -112,7 +112,8 @@ def report(records: list[dict]) -> None:
             parts.append(f"{value}{' px' if key == 'pen' else ''} {right[chosen].mean():.1%}")
         print(f"  by {key}: " + ", ".join(parts))
     wrong = Counter((r["style"], r["guess"]) for r, ok in zip(records, right) if not ok)
-    print("  wrong (style -> guess): " + (", ".join(f"{s} -> {g} x{n}" for (s, g), n in wrong.most_common(12)) or "none"))
+    mistakes = ", ".join(f"{s} -> {g} x{n}" for (s, g), n in wrong.most_common(12))
+    print("  wrong (style -> guess): " + (mistakes or "none"))
 
 
 def main() -> None:

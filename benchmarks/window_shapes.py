@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-
 from people_shapes_hand import LABELS, stroke_paths  # noqa: E402
 from people_shapes_sets import place_paths  # noqa: E402
 from window_model import use_model  # noqa: E402

@@ -10,8 +10,9 @@ from model.core.paths import APP_NAME, ORGANIZATION_NAME
 
 def configure_application(app) -> None:
     """Gives the application the names that QSettings and the data directory use, and its look."""
-    from gui.assets import asset_path, stylesheet
     from PySide6.QtGui import QIcon
+
+    from gui.assets import asset_path, stylesheet
 
     app.setOrganizationName(ORGANIZATION_NAME)
     app.setApplicationName(APP_NAME)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from PySide6.QtGui import QIcon
@@ -23,7 +23,7 @@ def asset_path(name: str) -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def icon(name: str) -> QIcon:
     """Returns the icon assets/icons/<name>.svg."""
     return QIcon(str(asset_path(f"icons/{name}.svg")))

@@ -53,13 +53,13 @@ def paint_stroke(painter: QPainter, stroke: Stroke) -> None:
     painter.drawPath(stroke_path(stroke.points))
 
 
-def render_to_image(strokes: list[Stroke], width: int, height: int, offset: QPointF = QPointF()) -> QImage:
-    """Renders strokes onto paper in a new RGB32 image; `offset` is added to every point."""
+def render_to_image(strokes: list[Stroke], width: int, height: int, offset: QPointF | None = None) -> QImage:
+    """Renders strokes onto paper in a new RGB32 image; `offset` (none by default) is added to every point."""
     image = QImage(max(1, width), max(1, height), QImage.Format.Format_RGB32)
     image.fill(PAPER)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.translate(offset)
+    painter.translate(offset if offset is not None else QPointF())
     for stroke in strokes:
         paint_stroke(painter, stroke)
     painter.end()

@@ -18,11 +18,11 @@ from gui.jobs import BackgroundJob
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
 from gui.quickdraw_import import QuickDrawImporter
 from gui.saving import SaveController
-from model.training import correct as corrections
-from model.core import disk
 from model.collection import user_tasks
-from model.training.retrain_checkpoint import unfinished_retrain
 from model.collection.samples import SampleStore
+from model.core import disk
+from model.training import correct as corrections
+from model.training.retrain_checkpoint import unfinished_retrain
 
 
 class Collector(QObject):

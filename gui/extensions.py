@@ -8,7 +8,7 @@ window's own docks exist and before the saved layout is restored, so their docks
 from __future__ import annotations
 
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 INSTALLERS: list[Callable] = []
 

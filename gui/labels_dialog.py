@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
-                               QListWidget, QMessageBox, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from model.collection import user_tasks
 from model.collection.samples import SampleStore
@@ -98,9 +110,11 @@ class LabelsDialog(QDialog):
         layout.addWidget(self.note)
         layout.addWidget(close)
         self.add_button.clicked.connect(lambda: self._ask_text("Add a label", "", self.add_label))
+        # `old=self.current()` is evaluated at each click, so the rename applies to the label chosen then.
         self.rename_button.clicked.connect(
             lambda: self.current() and self._ask_text(
-                "Rename label", self.current(), lambda new, old=self.current(): self.rename_label(old, new)))
+                "Rename label", self.current(),
+                lambda new, old=self.current(): self.rename_label(old, new)))  # noqa: B008
         self.remove_button.clicked.connect(lambda: self.current() and self.remove_label(self.current()))
         self.list.currentRowChanged.connect(self._refresh_buttons)
         self._fill()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QMessageBox, QVBoxLayout
 
 from gui import extensions
 from gui.canvas import DrawingCanvas
@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         return isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
 
     def reset_layout(self) -> None:
-        """Puts every dock back in its default place and the window to its default size, and forgets the saved layout."""
+        """Puts every dock back in its default place, the window to its default size, and forgets the saved layout."""
         self.use_default_layout()
         QSettings().remove("layout")
         self.layout_reset.emit()

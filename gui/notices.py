@@ -1,8 +1,8 @@
 """One-line notices about the data folder for the window: damaged files set aside, and the start-up tidy.
 
 `model.core.damaged` records a notice whenever it sets a file aside, from whatever thread read the file; `FileNotices`
-brings each one to the GUI thread as `noticed(message)`. `start_tidy()` tidies the data folder (`model.collection.tidy`) on
-a pool thread, so a folder of thousands of drawings never delays the window, and reports what it removed.
+brings each one to the GUI thread as `noticed(message)`. `start_tidy()` tidies the data folder (`model.collection.tidy`)
+on a pool thread, so a folder of thousands of drawings never delays the window, and reports what it removed.
 """
 
 from __future__ import annotations

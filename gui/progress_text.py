@@ -76,7 +76,7 @@ def format_trained_at(value) -> str:
         return ""
     try:
         if isinstance(value, (int, float)):
-            moment = _dt.datetime.fromtimestamp(value, tz=_dt.timezone.utc)
+            moment = _dt.datetime.fromtimestamp(value, tz=_dt.UTC)
         else:
             moment = _dt.datetime.fromisoformat(str(value))
         if moment.tzinfo is not None:

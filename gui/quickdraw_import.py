@@ -1,9 +1,9 @@
 """Tasks › Import Quick, Draw! files…: whole category files (.npy bitmaps, .ndjson strokes, 100,000+ drawings each)
 imported at scale into a task of the user's own, on a worker thread, with progress and a Cancel.
 
-The files become shard sets that training streams from disk (`model.collection.quickdraw_files`, `model.training.streaming`), not
-drawings in the browser, so neither memory nor the Data set panel grows with them; the panel's note counts them.
-The window is refreshed once, when the import ends.
+The files become shard sets that training streams from disk (`model.collection.quickdraw_files`,
+`model.training.streaming`), not drawings in the browser, so neither memory nor the Data set panel grows with them; the
+panel's note counts them. The window is refreshed once, when the import ends.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ class QuickDrawImporter(QObject):
     """Runs Quick, Draw! imports for a `gui.collect.Collector` (its docks, toast, messages and task helpers).
 
     Signals:
-        import_finished(report): an import ended (a `model.collection.import_report.ImportReport`), after the window refreshed.
+        import_finished(report): an import ended (a `model.collection.import_report.ImportReport`), after the window
+            refreshed.
     """
 
     import_finished = Signal(object)

@@ -52,8 +52,8 @@ class SaveController(QObject):
     Retry button, and the drawing is kept in memory meanwhile; closing the window waits for queued writes.
 
     Signals:
-        samples_changed(change): samples were saved, removed or moved: a `model.collection.sample_index.SamplesChange` with
-            the new counts; listeners update from it instead of listing the store.
+        samples_changed(change): samples were saved, removed or moved: a `model.collection.sample_index.SamplesChange`
+            with the new counts; listeners update from it instead of listing the store.
         correction_requested(task_name, sample_id, label): a save asked for a quick fine-tune (Ctrl+key).
         sample_saved(task_name, sample_id, label).
         write_failed(sample, message): the writer thread could not write a saved drawing (emitted from that thread;

@@ -15,7 +15,8 @@ from model.core.tasks import all_tasks
 def _action(parent: QWidget, text: str, icon_name: str, shortcuts: list, tip: str) -> QAction:
     action = QAction(icon(icon_name), text, parent)
     action.setShortcuts([QKeySequence(shortcut) for shortcut in shortcuts])
-    keys = " or ".join(QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText) for shortcut in shortcuts)
+    native = QKeySequence.SequenceFormat.NativeText
+    keys = " or ".join(QKeySequence(shortcut).toString(native) for shortcut in shortcuts)
     action.setToolTip(f"{tip} ({keys})" if keys else tip)
     action.setStatusTip(tip)
     return action

@@ -10,11 +10,10 @@ from __future__ import annotations
 import ctypes
 import threading
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
-
 
 _pinned = threading.local()
 
@@ -45,8 +44,8 @@ def error_kind(error: BaseException) -> str:
     """Classifies a worker error so the window can offer the right remedy: "mnist_unavailable", "disk" (full,
     read-only or forbidden: the message says it all, no traceback is printed), "not_enough_drawings" or "error"."""
     from model.core import disk
-    from model.training.drawings_data import NotEnoughDrawingsError
     from model.datasets.mnist import MnistUnavailableError
+    from model.training.drawings_data import NotEnoughDrawingsError
 
     if isinstance(error, MnistUnavailableError):
         return "mnist_unavailable"

@@ -30,8 +30,8 @@ def run(args) -> int:
 
 
 def _run(args) -> int:
-    from model.core.tasks import get_task
     from model.collection.tidy import tidy_data_folder
+    from model.core.tasks import get_task
 
     summary = _tidy(tidy_data_folder)
     if summary:
@@ -158,7 +158,7 @@ def _import(task, args) -> int:
     for file in args.files:
         last = [0.0]
 
-        def show(fraction, added, file=file):
+        def show(fraction, added, file=file, last=last):
             if time.monotonic() - last[0] >= PROGRESS_EVERY_S:
                 last[0] = time.monotonic()
                 _say(f"{file}: {fraction:.0%}, {added} images")
@@ -194,8 +194,8 @@ def _predict(task, args) -> int:
 
 
 def _classify(predictor, file: str):
-    from model.network.inference import is_sure
     from model.core.preprocessing import load_image, preprocess
+    from model.network.inference import is_sure
 
     try:
         image = load_image(file)
@@ -216,8 +216,8 @@ def _classify(predictor, file: str):
 
 
 def _load_or_train(task, model_path):
-    from model.network.inference import Predictor
     from model.datasets.mnist import MnistUnavailableError
+    from model.network.inference import Predictor
     from model.network.model_store import ModelNotFoundError, load_model
     from model.training.training import train_task
 

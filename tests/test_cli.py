@@ -10,11 +10,11 @@ import pytest
 
 import main
 from model.datasets import mnist
-from model.training import recipes, training
+from model.datasets.mnist import MnistUnavailableError
 from model.network.architecture import build_model
 from model.network.inference import SURE_PROBABILITY
-from model.datasets.mnist import MnistUnavailableError
 from model.network.model_store import ModelInfo, load_model, save_model
+from model.training import recipes, training
 from tests.model.training_data import bars_data
 
 SMALL = [{"type": "conv", "filters": 4}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 8}]
@@ -27,7 +27,8 @@ def small_training(monkeypatch):
     quick = recipes.RECIPES["quick"].with_overrides(architecture=SMALL, batch_size=32, augmentation=None,
                                                     task_epochs={"shapes": 1})
     monkeypatch.setitem(recipes.RECIPES, "quick", quick)
-    monkeypatch.setattr(training, "load_task_data", lambda task, recipe, mnist_path=None, seed=0, should_stop=None: bars_data(96, 48))
+    monkeypatch.setattr(training, "load_task_data",
+                        lambda task, recipe, mnist_path=None, seed=0, should_stop=None: bars_data(96, 48))
 
 
 @pytest.fixture

@@ -24,8 +24,9 @@ def arithmetic_html(terms: WeightedSum, cell: tuple[int, int], channel: int, lay
         batch_norm: (scale, offset) of the batch normalisation after the convolution, if any.
         relu_after: a ReLU follows the batch normalisation.
     """
+    bottom, right = terms.top + terms.size[0] - 1, terms.left + terms.size[1] - 1
     parts = [f"<b>map {channel}, cell ({cell[0]}, {cell[1]})</b> sees the input window at "
-             f"rows {terms.top}…{terms.top + terms.size[0] - 1}, cols {terms.left}…{terms.left + terms.size[1] - 1}<br>"]
+             f"rows {terms.top}…{bottom}, cols {terms.left}…{right}<br>"]
     if terms.window.shape[2] == 1:
         parts.append(_products_table(terms.window[:, :, 0], terms.weights[:, :, 0]))
     else:

@@ -10,14 +10,26 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QGridLayout, QHBoxLayout, QLabel,
-                               QListView, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.sample_model import SampleIdRole, SampleListModel
 from gui.saving import label_keys
 from gui.workers import describe_error
-from model.training.dataset_health import dataset_warnings
 from model.collection.samples import SampleStore
+from model.training.dataset_health import dataset_warnings
 from model.training.streaming import imported_counts
 
 ALL_LABELS = "__all__"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QLabel, QStyle, QStyleOptionDockWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QStyle, QStyleOptionDockWidget, QVBoxLayout, QWidget
 
 from gui import colormaps
 from gui.docks.layer_info import LayerGroup

@@ -9,8 +9,20 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui import colormaps
 from gui.docks.map_views import ImageView

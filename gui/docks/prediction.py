@@ -68,7 +68,8 @@ class ProbabilityBars(QWidget):
             y = index * row
             p = float(self._probabilities[index]) if self._probabilities is not None else 0.0
             painter.setPen(TEXT_COLOR if index == top else MUTED_COLOR if top >= 0 else TEXT_COLOR)
-            painter.drawText(QRectF(0, y, name_width - 8, row), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+            painter.drawText(QRectF(0, y, name_width - 8, row),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
             bar = QRectF(name_width, y + row * 0.22, track_width, row * 0.56)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(TRACK_COLOR)
@@ -214,13 +215,15 @@ class PredictionDock(QDockWidget):
                 self._show("…", "Thinking")
             return
         self._bars.set_probabilities(None)
-        if session.phase == Phase.TRAINING or (session.training_task == session.task.name and session.predictor is None):
+        training_this_task = session.training_task == session.task.name and session.predictor is None
+        if session.phase == Phase.TRAINING or training_this_task:
             self._show(f"Training {title}…{_training_percent(session)}", "You can draw meanwhile.", muted=True)
         elif session.phase == Phase.LOADING:
             self._show("Loading…", session.message, muted=True)
         elif session.phase == Phase.MISSING:
-            self._show(f"No {title} model yet", session.message if session.message.strip() != f"No {title} model yet." else
-                       "Train one to start recognising drawings.", muted=True)
+            own_message = session.message.strip() != f"No {title} model yet."
+            self._show(f"No {title} model yet",
+                       session.message if own_message else "Train one to start recognising drawings.", muted=True)
         else:
             self._show("Model unavailable", session.message, muted=True)
 

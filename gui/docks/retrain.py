@@ -7,16 +7,27 @@ live prediction go on, the status bar and Training dock show the progress, and t
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDockWidget, QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
-                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.charts import BeforeAfterBars, ConfusionWidget, CurvesWidget
 from gui.progress_text import format_trained_at, progress_details, progress_fraction, recipe_words
-from model.training import correct as corrections
-from model.network import model_store
-from model.training.retrain_checkpoint import RetrainState, unfinished_retrain
 from model.collection.samples import SampleStore
 from model.collection.user_tasks import retrain_reason
+from model.network import model_store
+from model.training import correct as corrections
+from model.training.retrain_checkpoint import RetrainState, unfinished_retrain
 
 RETRAIN_RECIPE = "retrain"
 CORRECTION_RECIPE = "correction"
@@ -304,7 +315,10 @@ def new_drawings_text(count: int, info) -> str:
 
 
 def streamed_text(result) -> str:
-    """Says how a retrain of a large set went: trained afresh, streamed from disk (a `model.training.training.TrainingResult`)."""
+    """Says how a retrain of a large set went: trained afresh, streamed from disk.
+
+    `result` is a `model.training.training.TrainingResult`.
+    """
     if result.cancelled:
         return ("Stopped: the previous model is kept; Resume in the Training panel continues from the last finished "
                 "epoch.")

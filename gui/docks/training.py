@@ -6,14 +6,23 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
-    QVBoxLayout, QWidget,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from gui.progress_text import format_duration, model_summary, progress_details, progress_fraction, recipe_words
 from gui.session import ModelSession
-from model.training.checkpoints import CheckpointState, unfinished
 from model.core import settings
+from model.training.checkpoints import CheckpointState, unfinished
 
 RECIPES = {
     "quick": ("Quick", "One CNN: about a minute for Shapes, two for Digits (99.4% on MNIST) on 2 cores."),

@@ -19,8 +19,8 @@ from gui import colormaps
 from gui.docks.map_views import ImageView
 from gui.image_convert import array_to_qimage
 from model.core.preprocessing import input_placement
-from model.network.saliency import smooth
 from model.core.strokes import drawing_bounds
+from model.network.saliency import smooth
 
 TOP = "the top guess"
 # (method, name, what it shows in the user's words). Gradient comes first, as the default: preprocessing makes

@@ -7,7 +7,8 @@
 - `export_model`: `model.keras`, `model.tflite`, `labels.json` and a README stating the exact preprocessing.
 
 Every file is written atomically (`model.core.storage`). A full, read-only or forbidden destination is found before
-anything is written and raises `model.core.disk.DiskError` (one line naming the folder); so does one that fills up halfway.
+anything is written and raises `model.core.disk.DiskError` (one line naming the folder); so does one that fills up
+halfway.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from model.core import disk, storage
-from model.network import model_store
 from model.core.preprocessing import BOX_SIZE, IMAGE_SIZE, TARGET_STROKE_WIDTH
+from model.network import model_store
 
 PREPROCESSING_TEXT = f"""## Preprocessing (the exact steps; `model/core/preprocessing.py: preprocess` in ConvCanvas)
 

@@ -36,7 +36,7 @@ class ImportReport:
         self.skipped.append((name, reason))
         self.skip_kinds[kind] = self.skip_kinds.get(kind, 0) + 1
 
-    def merge(self, other: "ImportReport") -> None:
+    def merge(self, other: ImportReport) -> None:
         """Adds another import's report to this one (several files imported at once)."""
         for mine, theirs in ((self.added, other.added), (self.skip_kinds, other.skip_kinds),
                              (self.left_out, other.left_out)):
@@ -69,7 +69,8 @@ class ImportReport:
     def details(self, most: int = 200) -> str:
         """Returns the full account: counts per reason, then each skipped record and its reason (the first `most`)."""
         lines = [f"{count:,} skipped: {kind}" for kind, count in self.skip_kinds.items()]
-        lines += [f"{count:,} {label} left out over the limit of {self.limit:,}" for label, count in self.left_out.items()]
+        lines += [f"{count:,} {label} left out over the limit of {self.limit:,}"
+                  for label, count in self.left_out.items()]
         lines += [""] if lines else []
         lines += [f"{name}: {reason}" for name, reason in self.skipped[:most]]
         if len(self.skipped) > most:

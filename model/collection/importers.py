@@ -8,9 +8,9 @@
 
 Every image is saved as a sample (`SampleStore.add`), so it reaches training through the same `preprocess` as
 canvas drawings. A corrupt or unreadable file, line or image (NaN or absurd coordinates, a label index out of range,
-a fractional label...) is skipped and reported by name and reason (`model.collection.import_checks`); the rest is imported. In
-a folder, files outside label folders, nested folders and links leading out of the folder are skipped too. Records
-over the per-label `limit` are counted, and a full disk stops the import with what was saved so far kept.
+a fractional label...) is skipped and reported by name and reason (`model.collection.import_checks`); the rest is
+imported. In a folder, files outside label folders, nested folders and links leading out of the folder are skipped too.
+Records over the per-label `limit` are counted, and a full disk stops the import with what was saved so far kept.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from model.core import disk
 from model.collection import import_checks as checks
 from model.collection.import_report import ImportReport
-from model.core.preprocessing import load_image
 from model.collection.samples import SAVED_IMAGE_SIZE, SampleStore, quickdraw_to_strokes, validate_label
+from model.core import disk
+from model.core.preprocessing import load_image
 from model.core.strokes import drawing_bounds, render_strokes
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from model.collection import import_checks as checks
-from model.core import paths
 from model.collection.import_report import ImportReport
 from model.collection.shards import ShardWriter
+from model.core import paths
 
 _PREFIXES = ("full_numpy_bitmap_", "full_simplified_", "full_raw_")
 _CHUNK = 1024
@@ -229,8 +229,8 @@ def _read_ndjson(path: Path, reading: _Reading):
 def _ndjson_image(line: bytes, number: int, reading: _Reading):
     """Returns (image, label) of one .ndjson line, or (None, None) when skipped, left out or blank."""
     from model.collection.importers import render_drawing
-    from model.core.preprocessing import preprocess
     from model.collection.sample_format import quickdraw_to_strokes
+    from model.core.preprocessing import preprocess
 
     report, name = reading.report, f"line {number}"
     if not line.strip():

@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.core import disk
 from model.collection import import_checks as checks
 from model.collection.import_report import ImportReport
 from model.collection.quickdraw import import_quickdraw, label_of, open_bitmaps, set_folder
 from model.collection.shards import RECORD_BYTES
+from model.core import disk
 
 SUFFIXES = (".npy", ".ndjson")
 # Lines read from an .ndjson to find its category and the size of a line (for the estimate of its drawings).

@@ -33,9 +33,8 @@ def write_cache(path, entries: dict) -> None:
     stats = np.asarray([[k[0], k[1], a is not None] for k, a in entries.values()], np.int64).reshape(-1, 3)
     arrays = np.stack([a if a is not None else np.zeros((28, 28), np.float32) for _, a in entries.values()]) \
         if entries else np.zeros((0, 28, 28), np.float32)
-    with storage.atomic_path(path) as temporary:
-        with open(temporary, "wb") as handle:
-            np.savez(handle, version=_CACHE_VERSION, keys=keys, stats=stats, arrays=arrays)
+    with storage.atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.savez(handle, version=_CACHE_VERSION, keys=keys, stats=stats, arrays=arrays)
 
 
 def try_write_cache(path, entries: dict) -> bool:

@@ -1,15 +1,15 @@
 """The in-memory index of a task's saved drawings: which ids each label folder holds.
 
-`model.collection.samples.SampleStore` reads counts, listings and lookups from here and keeps the index up to date with its
-own adds, removals and moves, so none of them rescans the folders (a scan of 50,000 files costs tenths of a second,
+`model.collection.samples.SampleStore` reads counts, listings and lookups from here and keeps the index up to date with
+its own adds, removals and moves, so none of them rescans the folders (a scan of 50,000 files costs tenths of a second,
 a lookup here microseconds). Every `SampleStore` of the same folder shares one index (`index_for`), so an import
 in a background thread, the browser and the saving keys all see the same samples. Ids sort by time of saving
 (`model.collection.samples.new_id`), so each label's ids are kept as a sorted list: newest last, counts by bisection.
 
 The index also holds the drawings that are saved but still on their way to disk (`pending`): they are listed and
 counted at once, and their snapshot serves their image and strokes until the writer thread has written them.
-Only whole PNGs are listed: a damaged drawing found while scanning is set aside (`model.collection.sample_files`), and one
-found undecodable while training is dropped from the index, so counts always agree with the readable drawings.
+Only whole PNGs are listed: a damaged drawing found while scanning is set aside (`model.collection.sample_files`), and
+one found undecodable while training is dropped from the index, so counts always agree with the readable drawings.
 """
 
 from __future__ import annotations
@@ -229,7 +229,7 @@ class SampleIndex:
 
 
 def _png_stems(folder) -> list[str]:
-    """The ids of a label folder's whole PNGs; a damaged one is set aside (`model.collection.sample_files.whole_png`)."""
+    """The ids of a label folder's whole PNGs; a damaged one is set aside (`sample_files.whole_png`)."""
     return [entry.name[:-4] for entry in os.scandir(folder)
             if entry.name.endswith(".png") and not entry.name.startswith(".") and whole_png(entry)]
 

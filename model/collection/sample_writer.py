@@ -18,7 +18,6 @@ from collections.abc import Callable
 from model.collection.sample_format import write_sample_files
 from model.collection.sample_index import PendingSample, Sample, all_indexes
 
-
 # A job that arrives at an idle writer waits this long first, so the key press that queued it finishes its handlers
 # and its repaint without the writer's Python code competing with it for the GIL; nobody waits for the file.
 START_DELAY_S = 0.03

@@ -13,9 +13,10 @@ before the .png, so a crash leaves at worst an orphan .json that no listing sees
 Deleted samples go to `<data_dir>/trash/<task>/` (outside the label folders, so image loaders never see them) and
 `restore()` brings them back.
 
-In the app, listings, counts and lookups come from an in-memory index (`model.collection.sample_index`) that one scan builds
-and every change made here keeps up to date; nothing on disk but the files themselves. `add_later` saves without
-waiting for the disk: the sample is indexed at once and the one writer thread (`model.collection.sample_writer`) writes it.
+In the app, listings, counts and lookups come from an in-memory index (`model.collection.sample_index`) that one scan
+builds and every change made here keeps up to date; nothing on disk but the files themselves. `add_later` saves without
+waiting for the disk: the sample is indexed at once and the one writer thread (`model.collection.sample_writer`) writes
+it.
 """
 
 from __future__ import annotations
@@ -29,13 +30,21 @@ from pathlib import Path
 import numpy as np
 
 from model.collection import sample_cache
-from model.core import damaged, names, paths, storage
 from model.collection.sample_files import forget_png, set_aside_drawing
-from model.core.preprocessing import load_image, preprocess
-from model.collection.sample_format import (SAVED_IMAGE_SIZE, drawing_image, new_id, quickdraw_record,  # noqa: F401
-                                 quickdraw_to_strokes, strokes_to_quickdraw, validate_label, write_sample_files)
+from model.collection.sample_format import (  # noqa: F401
+    SAVED_IMAGE_SIZE,
+    drawing_image,
+    new_id,
+    quickdraw_record,
+    quickdraw_to_strokes,
+    strokes_to_quickdraw,
+    validate_label,
+    write_sample_files,
+)
 from model.collection.sample_index import PendingSample, Sample, SamplesChange, index_for
 from model.collection.sample_writer import QueuedWrites
+from model.core import damaged, names, paths, storage
+from model.core.preprocessing import load_image, preprocess
 from model.core.strokes import Stroke
 
 

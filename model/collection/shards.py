@@ -76,12 +76,12 @@ class ShardWriter:
         np.add.at(self.counts, label_indices, 1)
         self.added += len(records)
 
-    def close(self) -> "ShardSet":
+    def close(self) -> ShardSet:
         """Writes the last shards and the manifest, removes the previous set's shards, and returns the set."""
         for part in self._parts.values():
             part.flush()
-        manifest = {"version": _VERSION, "labels": self.labels, "count": self.added, "label_counts": self.counts.tolist(),
-                    "source": self.source,
+        manifest = {"version": _VERSION, "labels": self.labels, "count": self.added,
+                    "label_counts": self.counts.tolist(), "source": self.source,
                     "shards": {name: part.written for name, part in self._parts.items()}}
         storage.atomic_write_json(self.folder / "manifest.json", manifest)
         _remove_unlisted(self.folder, manifest)
@@ -115,9 +115,8 @@ class _Part:
             return
         data = np.concatenate(self.buffer)
         file = f"{self.name}-{self.writer.run}-{len(self.written):05d}.npy"
-        with storage.atomic_path(self.writer.folder / file) as temporary:
-            with open(temporary, "wb") as handle:
-                np.lib.format.write_array(handle, data, version=(1, 0))
+        with storage.atomic_path(self.writer.folder / file) as temporary, open(temporary, "wb") as handle:
+            np.lib.format.write_array(handle, data, version=(1, 0))
         self.written.append({"file": file, "count": int(len(data))})
         self.buffer, self.buffered = [], 0
 

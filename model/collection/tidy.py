@@ -76,8 +76,8 @@ def tidy_data_folder(started: float | None = None, trash_days: float = TRASH_DAY
 
 
 def _remove_orphan_records(drawings: Path, started: float) -> int:
-    from model.core.names import is_valid_name
     from model.collection.samples import SampleStore
+    from model.core.names import is_valid_name
 
     removed = 0
     for task_folder in _subfolders(drawings, depth=1):

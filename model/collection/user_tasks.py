@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 
-from model.core import names
 from model.collection.samples import SampleStore, validate_label
+from model.core import names
 from model.core.task_config import save_config
-from model.core.tasks import BUILTIN_TASKS, Task, all_tasks, get_task, load_checked_config as load_config
+from model.core.tasks import BUILTIN_TASKS, Task, all_tasks, get_task
+from model.core.tasks import load_checked_config as load_config
 
 _TASK_NAME = re.compile(r"[^a-z0-9_-]+")
 
@@ -115,7 +116,8 @@ def rename_label(task_name: str, old: str, new: str) -> Task:
     labels, record = _labels_of(config, task_name)
     owned = record["labels"] if record is not None else config["extra_labels"].get(task_name, [])
     if old not in owned:
-        raise ValueError(f"Label {old!r} of task {task_name!r} is built in or unknown; only your own labels can be renamed.")
+        raise ValueError(f"Label {old!r} of task {task_name!r} is built in or unknown; "
+                         "only your own labels can be renamed.")
     if any(names.same_name(new, label) for label in labels if label != old):
         raise ValueError(f"Task {task_name!r} already has a label {new!r}.")
     SampleStore(task_name).rename_label(old, new)
@@ -130,7 +132,8 @@ def remove_label(task_name: str, label: str) -> tuple[Task, tuple]:
     labels, record = _labels_of(config, task_name)
     owned = record["labels"] if record is not None else config["extra_labels"].get(task_name, [])
     if label not in owned:
-        raise ValueError(f"Label {label!r} of task {task_name!r} is built in or unknown; only your own labels can be removed.")
+        raise ValueError(f"Label {label!r} of task {task_name!r} is built in or unknown; "
+                         "only your own labels can be removed.")
     if record is not None and len(owned) <= 2:
         raise ValueError(f"Task {task_name!r} needs at least two labels; add another before removing {label!r}.")
     position = owned.index(label)

@@ -14,8 +14,8 @@ import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 MB = 1024 * 1024
 NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})

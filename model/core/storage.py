@@ -11,8 +11,9 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from model.core import disk
 
@@ -21,7 +22,8 @@ from model.core import disk
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yields a temporary path beside `path`; renames it onto `path` if the block succeeds.
 
-    A full, read-only or forbidden disk raises `model.core.disk.DiskError`, one line naming the folder (see `_atomic_path`).
+    A full, read-only or forbidden disk raises `model.core.disk.DiskError`, one line naming the folder (see
+    `_atomic_path`).
     """
     with disk.plain_errors(Path(path).parent), _atomic_path(path) as temporary:
         yield temporary

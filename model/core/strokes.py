@@ -52,7 +52,7 @@ class Stroke:
         }
 
     @classmethod
-    def from_dict(cls, value: dict) -> "Stroke":
+    def from_dict(cls, value: dict) -> Stroke:
         """Builds a stroke from `to_dict()`'s output (t, width and eraser are optional)."""
         xs, ys = value["x"], value["y"]
         ts = value.get("t") or [0.0] * len(xs)

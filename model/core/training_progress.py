@@ -10,8 +10,8 @@ Outside Keras' loops (making the data, building, saving) the same `should_stop` 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

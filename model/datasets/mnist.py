@@ -27,12 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from model.core import settings as user_settings
-from model.datasets.digit_styles import add_fat_pen_copies, add_flagged_ones
-from model.datasets.pen_digits import add_pen_copies
-from model.datasets.scan_digits import add_scan_copies
 from model.core.paths import MNIST_ENV, data_dir
 from model.core.storage import atomic_write_bytes
 from model.core.training_progress import stop_if_asked
+from model.datasets.digit_styles import add_fat_pen_copies, add_flagged_ones
+from model.datasets.pen_digits import add_pen_copies
+from model.datasets.scan_digits import add_scan_copies
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 _KEYS = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
@@ -197,10 +197,10 @@ def preprocess_images(images: np.ndarray, *, drop_faint: bool = False, should_st
 
 
 def _cache_path(source: Path) -> Path:
-    import model.datasets.digit_styles as digit_styles
     import model.core.ink as ink
-    import model.datasets.pen_digits as pen_digits
     import model.core.preprocessing as preprocessing
+    import model.datasets.digit_styles as digit_styles
+    import model.datasets.pen_digits as pen_digits
     import model.datasets.scan_digits as scan_digits
 
     stat = source.stat()

@@ -14,19 +14,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Callable
 
 import cv2
 import numpy as np
 
-from model.datasets.not_shapes import NOT_SHAPES
 from model.core.preprocessing import preprocess
-from model.datasets.shape_outlines import OUTLINES, rotate
 from model.core.strokes import Stroke, drawing_bounds, render_strokes
 from model.core.tasks import SHAPE_LABELS
 from model.core.training_progress import stop_if_asked
+from model.datasets.not_shapes import NOT_SHAPES
+from model.datasets.shape_outlines import OUTLINES, rotate
 
 __all__ = ["SHAPE_LABELS", "generate_drawing", "make_dataset", "make_not_shapes", "render_for_training"]
 

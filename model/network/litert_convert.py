@@ -77,9 +77,8 @@ def write_live_files(keras_model, model_path: str | os.PathLike) -> Path:
     table = layer_table(keras_model)
     table["meta"] = np.array(json.dumps({"stamp": stamp, "tflite_bytes": len(flatbuffer),
                                          "specs": table.pop("specs")}))
-    with atomic_path(table_path(model_path)) as temporary:
-        with open(temporary, "wb") as handle:
-            np.savez(handle, **table)
+    with atomic_path(table_path(model_path)) as temporary, open(temporary, "wb") as handle:
+        np.savez(handle, **table)
     return target
 
 
@@ -169,8 +168,8 @@ def _convert_in_child(model_path: Path) -> None:
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
     environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        finished = subprocess.run([sys.executable, "-m", "model.network.litert_convert", str(model_path)], env=environment,
-                                  capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
+        finished = subprocess.run([sys.executable, "-m", "model.network.litert_convert", str(model_path)],
+                                  env=environment, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise ConversionError(f"the conversion process did not finish ({error})") from error
     if finished.returncode != 0:

@@ -58,7 +58,7 @@ class ModelInfo:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "ModelInfo":
+    def from_dict(cls, values: dict) -> ModelInfo:
         known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
         info = cls(**known)
         info.labels = [str(label) for label in info.labels]
@@ -67,7 +67,7 @@ class ModelInfo:
 
 def now_iso() -> str:
     """Returns the current UTC time as ISO 8601, as `ModelInfo.trained_at` records it."""
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def sidecar_path(model_path: str | os.PathLike) -> Path:
@@ -181,8 +181,8 @@ def _checked_model_info(task_name, path) -> tuple[Path, ModelInfo, bool]:
 
 def _install_shipped(task_name: str) -> None:
     """Gives a built-in task without a model the one ConvCanvas ships (`model.network.shipped_models`)."""
-    from model.network import shipped_models
     from model.core.tasks import BUILTIN_TASKS, get_task
+    from model.network import shipped_models
 
     if task_name in BUILTIN_TASKS:
         shipped_models.install(task_name, get_task(task_name).labels)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from model.core.storage import atomic_path, read_json
 from model.network.litert_convert import TABLE_SUFFIX, TFLITE_SUFFIX, model_stamp, table_path, tflite_path
 from model.network.model_store import sidecar_path, task_model_path
-from model.core.storage import atomic_path, read_json
 
 SHIPPED_ENV = "CONVCANVAS_SHIPPED_MODELS"
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
@@ -99,6 +99,5 @@ def _stamp_table(source: Path, target: Path) -> None:
         return
     meta["stamp"] = model_stamp(target)
     arrays["meta"] = np.array(json.dumps(meta))
-    with atomic_path(target.with_name(target.stem + TABLE_SUFFIX)) as temporary:
-        with open(temporary, "wb") as handle:
-            np.savez(handle, **arrays)
+    with atomic_path(target.with_name(target.stem + TABLE_SUFFIX)) as temporary, open(temporary, "wb") as handle:
+        np.savez(handle, **arrays)

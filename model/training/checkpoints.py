@@ -12,8 +12,8 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from model.core.paths import models_dir
 from model.core.damaged import expect_type, read_checked_json
+from model.core.paths import models_dir
 from model.core.storage import atomic_path, atomic_write_json
 
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.collection.samples import SampleStore
 from model.core import settings as user_settings
-from model.network import model_store
 from model.core.preprocessing import preprocess
+from model.network import model_store
 from model.training.fitting import FINE_TUNE_AUGMENTATION, fit
 from model.training.retrain_data import base_data
-from model.collection.samples import SampleStore
 
 AUTO_RETRAIN_KEY = user_settings.AUTO_RETRAIN_EVERY
 

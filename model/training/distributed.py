@@ -8,8 +8,8 @@
 
 The batch size stays the recipe's (the global batch, split across replicas), so a recipe trains the same on one
 device or many. Only the chief (worker 0, or the task of type "chief") writes the model; every worker keeps its
-own checkpoint (`model.training.checkpoints`) so a restarted worker resumes with the others from the last finished epoch.
-The role functions read `TF_CONFIG` only and do not import TensorFlow.
+own checkpoint (`model.training.checkpoints`) so a restarted worker resumes with the others from the last finished
+epoch. The role functions read `TF_CONFIG` only and do not import TensorFlow.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def cluster_config() -> dict | None:
         config = json.loads(text)
         config["cluster"], config["task"]["type"], int(config["task"]["index"])
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"TF_CONFIG must be JSON like {{\"cluster\": {{\"worker\": [\"host1:port\", \"host2:port\"]}}, "
-                         f"\"task\": {{\"type\": \"worker\", \"index\": 0}}}}; received {text[:80]!r} ({error}).") from None
+        example = '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}'
+        raise ValueError(f"TF_CONFIG must be JSON like {example}; received {text[:80]!r} ({error}).") from None
     return config
 
 

@@ -98,7 +98,7 @@ class Recipe:
         """Returns the learning rate for a 0-based epoch: halved every `halve_every` epochs."""
         return self.learning_rate * 0.5 ** (epoch // max(1, self.halve_every))
 
-    def with_overrides(self, **changes) -> "Recipe":
+    def with_overrides(self, **changes) -> Recipe:
         """Returns a copy with some fields changed (tests shrink recipes this way)."""
         return replace(self, **changes)
 

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.core import disk
+from model.core.paths import models_dir
 from model.network import model_store
+from model.network.inference import member_models
 from model.training import retrain_checkpoint
 from model.training.fitting import EpochLogs, RetrainProgress, fit
-from model.network.inference import member_models
-from model.core.paths import models_dir
 from model.training.retrain_data import base_data, user_data
+
 
 @dataclass(frozen=True)
 class RetrainSettings:

@@ -13,9 +13,9 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from model.network import model_store
 from model.core.paths import models_dir
 from model.core.storage import atomic_path, atomic_write_json, read_json
+from model.network import model_store
 
 
 @dataclass

@@ -32,14 +32,14 @@ def base_data(task, per_label: int, seed: int = 0):
     if task.base_data is None or per_label <= 0:
         return np.zeros((0, 28, 28), np.float32), np.zeros((0,), np.int64)
     if task.base_data == "shapes":
-        from model.datasets.shapes import make_dataset
         from model.core.tasks import SHAPE_LABELS
+        from model.datasets.shapes import make_dataset
 
         x, y = make_dataset(per_label, seed)
         source_labels = SHAPE_LABELS
     elif task.base_data == "mnist":
-        from model.datasets.mnist import load_mnist, preprocess_images
         from model.core.tasks import DIGIT_LABELS
+        from model.datasets.mnist import load_mnist, preprocess_images
 
         (x_all, y_all), _ = load_mnist()
         chosen = _per_label_subsample(y_all, per_label, seed)

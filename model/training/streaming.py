@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model.core import paths
 from model.collection.shards import HEADER_BYTES, PIXELS, RECORD_BYTES, VALIDATION_EVERY, ShardSet, ShardWriter
+from model.core import paths
 
 SHUFFLE_BUFFER = 20_000
 MAX_VALIDATION = 10_000

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
+from model.core.training_progress import (  # noqa: F401  (API)
+    ProgressTracker,
+    TrainingCancelled,
+    TrainingProgress,
+    make_callback,
+    stop_if_asked,
+)
 from model.training import checkpoints, distributed, training_checks
 from model.training.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (part of this module's API)
 from model.training.recipes import Recipe, get_recipe
-from model.core.training_progress import (ProgressTracker, TrainingCancelled, TrainingProgress,  # noqa: F401  (API)
-                                     make_callback, stop_if_asked)
 
 LOG = logging.getLogger(__name__)
 SHAPES_VALIDATION_PER_LABEL = 150
@@ -85,8 +90,8 @@ def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0, should_
         x_train, y_train, x_val, y_val, last = load_drawings_data(task, recipe.min_epoch_size)
         return TaskData(x_train, y_train, x_val, y_val, "your held-out drawings", last_sample_id=last)
     if task.base_data == "shapes":
-        from model.training.losses import NOT_ANY_LABEL
         from model.datasets.shapes import make_dataset, make_not_shapes
+        from model.training.losses import NOT_ANY_LABEL
 
         x_train, y_train = make_dataset(recipe.shapes_per_label, seed, should_stop=should_stop)
         # Drawings of none of the shapes, taught to get no convincing label (so "Not sure" means something).
@@ -211,8 +216,8 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
     Returns:
         A `TrainingResult`; `status` "cancelled" leaves the last good model and the checkpoint in place.
     """
-    from model.network.model_store import ModelInfo, now_iso, save_model
     from model.core.tasks import get_task
+    from model.network.model_store import ModelInfo, now_iso, save_model
 
     task = get_task(task) if isinstance(task, str) else task
     recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe

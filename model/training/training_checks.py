@@ -8,7 +8,8 @@ from pathlib import Path
 from model.training.recipes import Recipe
 
 LOG = logging.getLogger(__name__)
-# A task of the user's with more saved drawings than this trains streamed from disk (model.training.streaming), not in memory.
+# A task of the user's with more saved drawings than this trains streamed from disk (model.training.streaming), not in
+# memory.
 STREAM_ABOVE = 20_000
 
 
@@ -22,7 +23,8 @@ def streams(task) -> bool:
 
 
 def write_live_model(keras_model, path) -> None:
-    # Converted now, while TensorFlow is loaded, so the window opens the model without it (model.network.litert_convert).
+    # Converted now, while TensorFlow is loaded, so the window opens the model without it
+    # (model.network.litert_convert).
     from model.network.litert_convert import ConversionError, write_live_files
 
     try:
@@ -34,8 +36,8 @@ def write_live_model(keras_model, path) -> None:
 def ensure_room(task, recipe: Recipe, out_path) -> None:
     """Fails before the first epoch, in one line, if the checkpoints or the model could not be saved."""
     from model.core import disk
-    from model.network.model_store import expected_save_bytes
     from model.core.paths import models_dir
+    from model.network.model_store import expected_save_bytes
 
     needed = expected_save_bytes(task.name, recipe.members, checkpoints=True)
     disk.ensure_writable(models_dir(task.name), needed)

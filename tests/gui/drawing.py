@@ -54,6 +54,7 @@ def heart_points(center_x, center_y, radius, count=60):
 
 def house_points(center_x, center_y, radius):
     """Returns a house in one stroke: walls, then the roof, about 2 x `radius` tall."""
-    left, right, top, bottom = center_x - 0.8 * radius, center_x + 0.8 * radius, center_y - 0.1 * radius, center_y + radius
+    left, right = center_x - 0.8 * radius, center_x + 0.8 * radius
+    top, bottom = center_y - 0.1 * radius, center_y + radius
     return _through([(left, top), (left, bottom), (right, bottom), (right, top), (center_x, center_y - radius),
                      (left, top), (right, top)])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from drawing import circle_points, drag, line_points
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from drawing import circle_points, drag, line_points
 from gui.canvas import DrawingCanvas
 from model.core.strokes import drawing_bounds
 

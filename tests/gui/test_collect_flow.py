@@ -11,10 +11,10 @@ from PySide6.QtTest import QTest
 
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
 from model.collection import user_tasks
+from model.collection.samples import SampleStore
 from model.network import model_store
 from model.training.correct import set_auto_retrain_every
 from model.training.retrain import RetrainSettings
-from model.collection.samples import SampleStore
 from tests.gui.drawing import circle_points, drag, line_points
 from tests.model.training_data import fill_store
 

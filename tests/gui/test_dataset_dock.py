@@ -7,8 +7,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from model.collection import user_tasks
-from model.training.retrain import RetrainSettings
 from model.collection.samples import SampleStore
+from model.training.retrain import RetrainSettings
 from tests.model.training_data import fill_store
 
 
@@ -110,5 +110,6 @@ def test_thumbnails_are_read_in_the_background_then_shown(window, qtbot):
     assert shown.width() <= 64 and shown.toImage() != first.toImage()
     # The thumbnail is the drawing: dark ink somewhere on light paper, unlike the grey placeholder.
     image = shown.toImage()
-    pixels = [image.pixelColor(x, y).lightness() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)]
+    pixels = [image.pixelColor(x, y).lightness()
+              for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)]
     assert max(pixels) > 240 and min(pixels) < 120

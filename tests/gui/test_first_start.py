@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from drawing import drag, line_points
 from PySide6.QtWidgets import QComboBox
 
-from drawing import drag, line_points
 from gui.session import Phase
 from model.network import shipped_models
 

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 
 from gui.docks.conv_dock import ConvDock
 from gui.docks.layers import LayerDocks
-from model.network.convolution import conv2d
 from model.core.strokes import drawing_bounds
+from model.network.convolution import conv2d
 
 SMALL = [
     {"type": "conv", "filters": 4},
@@ -258,9 +258,9 @@ def test_ensemble_offers_a_member_choice(qtbot):
 
 @pytest.fixture
 def saved_shapes_model():
+    from model.core.tasks import SHAPES
     from model.network.architecture import build_model
     from model.network.model_store import ModelInfo, save_model
-    from model.core.tasks import SHAPES
 
     save_model(build_model(SMALL, 3), ModelInfo("shapes", list(SHAPES.labels)))
 
@@ -355,9 +355,9 @@ def test_docks_follow_the_network_in_training_after_each_epoch(qtbot, saved_shap
 def test_window_shows_the_ensemble_member_the_user_picks(qtbot):
     import keras
 
+    from model.core.tasks import SHAPES
     from model.network.architecture import build_model
     from model.network.model_store import ModelInfo, save_model
-    from model.core.tasks import SHAPES
 
     inputs = keras.Input((28, 28, 1), name="input")
     members = [build_model(SMALL, 3, name=f"member{index}") for index in (1, 2)]

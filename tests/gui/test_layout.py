@@ -69,9 +69,9 @@ TITLE_PADDING_X = 20
 
 def save_untrained_model(recipe_name: str) -> None:
     """Saves a Shapes model of a recipe's real architecture, untrained: the layout depends on its layers only."""
+    from model.core.tasks import SHAPES
     from model.network.model_store import ModelInfo, save_model
     from model.training.recipes import get_recipe
-    from model.core.tasks import SHAPES
     from model.training.training import assemble_ensemble, build_member
 
     recipe = get_recipe(recipe_name)

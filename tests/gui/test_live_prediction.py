@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from drawing import circle_points, drag, line_points
 from PySide6.QtWidgets import QPushButton
 
-from drawing import circle_points, drag, line_points
 from gui.session import Phase
 
 

@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QApplication
 
 from gui.main_window import MainWindow
 from gui.session import Phase
+from model.collection.samples import SampleStore
+from model.core.tasks import get_task
 from model.network import model_store
 from model.training import recipes
 from model.training.retrain import RetrainSettings
 from model.training.retrain_checkpoint import unfinished_retrain
-from model.collection.samples import SampleStore
-from model.core.tasks import get_task
 from tests.gui.drawing import drag, heart_points, house_points, star_points
 
 # Small enough that Train takes seconds on two cores, big enough to tell a star from a heart and a house.

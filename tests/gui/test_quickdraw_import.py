@@ -60,7 +60,7 @@ def test_whole_files_are_imported_into_a_new_task_up_to_the_cap_with_progress_an
     collector = window.collector
     dialog = _open_dialog(window, monkeypatch, [_bitmaps(tmp_path, "circle", 300), _squares(tmp_path, 150)])
     # Shapes trains on its built-in drawings: the files go into a new task, labelled by their categories.
-    assert dialog.task_box.currentData() == "" and "Quick, Draw! circle, square" == dialog.title_edit.text()
+    assert dialog.task_box.currentData() == "" and dialog.title_edit.text() == "Quick, Draw! circle, square"
     assert [dialog.label_box(row).currentText() for row in range(2)] == ["circle", "square"]
     assert "300 and about 15" in dialog.limit_note.text()
     assert dialog.limit_box.value() == 5000

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 
 import pytest
+from drawing import drag, line_points
 from PySide6.QtCore import QTimer
 
 import model.training.training as training
-from drawing import drag, line_points
 from gui.main_window import MainWindow
 from gui.session import Phase
 from model.training.recipes import get_recipe
@@ -82,7 +82,8 @@ def test_digits_without_mnist_explains_how_to_get_it_and_shapes_still_works(wind
     atomic_write_json(data_dir() / "settings.json", {"mnist_path": str(tmp_path / "nowhere" / "mnist.npz")})
     window.toolbar.task_box.setCurrentIndex(window.toolbar.task_box.findData("digits"))
     assert window.session.task.name == "digits"
-    monkeypatch.setattr("gui.main_window.QMessageBox.warning", lambda *args: pytest.fail("an MNIST problem is no crash"))
+    monkeypatch.setattr("gui.main_window.QMessageBox.warning",
+                        lambda *args: pytest.fail("an MNIST problem is no crash"))
     with qtbot.waitSignal(window.session.training_failed, timeout=30_000) as failed:
         window.training_dock.train_button.click()
     assert failed.args[1] == "mnist_unavailable"
@@ -123,9 +124,9 @@ def test_digits_before_its_first_training_says_where_mnist_comes_from(window, mo
 
 
 def test_train_with_an_unfinished_training_offers_to_resume_it_with_its_own_recipe(qtbot, monkeypatch):
+    from model.core.tasks import get_task
     from model.network.architecture import build_model
     from model.training.checkpoints import CheckpointState, save_checkpoint
-    from model.core.tasks import get_task
 
     labels = list(get_task("shapes").labels)
     save_checkpoint(build_model([{"type": "flatten"}], 3, name="member2"),

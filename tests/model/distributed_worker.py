@@ -1,8 +1,8 @@
 """One worker of a distributed test training, run as its own process: `python -m tests.model.distributed_worker`.
 
 It trains the user task "bars" (already created, with a shard set, in $CONVCANVAS_DATA_DIR) with a tiny recipe
-through `train_task`, under whatever strategy `model.training.distributed` picks, and prints one JSON line: the strategy,
-the replicas, each finished epoch's loss, a digest of the final weights and where the model was saved.
+through `train_task`, under whatever strategy `model.training.distributed` picks, and prints one JSON line: the
+strategy, the replicas, each finished epoch's loss, a digest of the final weights and where the model was saved.
 With LOGICAL_CPUS=n it first splits the CPU into n logical devices (before TensorFlow starts). With
 STOP_AFTER_EPOCH=k it exits right after epoch k's checkpoint, as a crashed worker would.
 """

@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
+from model.core.tasks import SHAPES
 from model.datasets import shapes
 from model.network.model_store import ModelInfo, load_model, save_model
 from model.training.recipes import get_recipe
-from model.core.tasks import SHAPES
 from model.training.training import TrainingCancelled, train_task
 from tests.model.training_data import bars_data
 

@@ -56,7 +56,8 @@ def test_weighted_sum_equals_the_convolution_cell_everywhere():
         expected = np.maximum(conv2d(image, kernels, stride=stride, padding=padding, bias=bias), 0)
         for row in range(expected.shape[0]):
             for col in range(expected.shape[1]):
-                terms = weighted_sum_terms(image, kernels[:, :, :, 3], bias[3], row, col, stride=stride, padding=padding)
+                terms = weighted_sum_terms(image, kernels[:, :, :, 3], bias[3], row, col, stride=stride,
+                                           padding=padding)
                 assert terms.value == pytest.approx(expected[row, col, 3])
                 assert terms.total == pytest.approx(terms.products.sum())
 
@@ -77,7 +78,8 @@ def test_presets_have_the_documented_sizes():
     assert convolution.preset_kernel("Sobel x").shape == (3, 3)
     edges = [name for name in convolution.PRESETS if "edge" in name]
     assert len(edges) == 4 and all(convolution.PRESETS[name].shape == (4, 4) for name in edges)
-    np.testing.assert_array_equal(convolution.PRESETS["vertical edge"], -convolution.PRESETS["vertical edge (negative)"])
+    presets = convolution.PRESETS
+    np.testing.assert_array_equal(presets["vertical edge"], -presets["vertical edge (negative)"])
     np.testing.assert_array_equal(conv2d(ONE_TO_NINE, convolution.preset_kernel("identity"), padding="same"),
                                   ONE_TO_NINE)
 

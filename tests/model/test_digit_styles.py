@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from model.datasets.digit_styles import add_fat_pen_copies, add_flagged_ones
 from model.core.preprocessing import preprocess
+from model.datasets.digit_styles import add_fat_pen_copies, add_flagged_ones
 
 
 def _stroke(top, bottom, tilt=0.0) -> np.ndarray:

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from model.collection import user_tasks
+from model.collection.shards import ShardWriter
 from model.core import paths
 from model.training import distributed
-from model.collection.shards import ShardWriter
 from tests.model.training_data import bars
 
 ROOT = Path(__file__).resolve().parents[2]

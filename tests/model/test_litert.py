@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
+from model.core.preprocessing import preprocess
 from model.network import litert_convert
 from model.network.inference import Predictor, open_predictor
 from model.network.model_store import ModelInfo, rollback, save_model, task_model_path
-from model.core.preprocessing import preprocess
 from model.training.recipes import BEST_ARCHITECTURE, QUICK_ARCHITECTURE, get_recipe
 from model.training.training import assemble_ensemble
 

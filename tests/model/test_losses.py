@@ -19,8 +19,8 @@ def test_a_labelled_drawing_costs_its_cross_entropy_and_one_of_no_label_its_dist
 
 
 def test_shapes_training_data_holds_a_share_of_drawings_of_no_label():
-    from model.training import recipes, training
     from model.core.tasks import SHAPES
+    from model.training import recipes, training
 
     recipe = recipes.get_recipe("quick").with_overrides(shapes_per_label=20)
     data = training.load_task_data(SHAPES, recipe)

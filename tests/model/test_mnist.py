@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.datasets import mnist
-from model.datasets.mnist import MnistUnavailableError, find_mnist, load_mnist, load_mnist_for_training, load_mnist_preprocessed
 from model.core.storage import atomic_write_json
+from model.datasets import mnist
+from model.datasets.mnist import (
+    MnistUnavailableError,
+    find_mnist,
+    load_mnist,
+    load_mnist_for_training,
+    load_mnist_preprocessed,
+)
 
 
 @pytest.fixture
@@ -144,8 +150,8 @@ def test_training_digits_lose_faint_ink_in_thin_strokes_but_test_digits_keep_it(
 
 
 def test_only_a_recipe_with_a_source_share_trains_on_the_published_images_too(fake_mnist, isolated_data_dir):
-    from model.training.recipes import get_recipe
     from model.core.tasks import DIGITS
+    from model.training.recipes import get_recipe
     from model.training.training import load_task_data
 
     path = fake_mnist("small.npz")

@@ -7,7 +7,13 @@ import pytest
 
 from model.network.architecture import build_model
 from model.network.model_store import (
-    ModelInfo, ModelMismatchError, ModelNotFoundError, load_model, rollback, save_model, task_model_path,
+    ModelInfo,
+    ModelMismatchError,
+    ModelNotFoundError,
+    load_model,
+    rollback,
+    save_model,
+    task_model_path,
 )
 
 TINY = [{"type": "conv", "filters": 2}, {"type": "pool"}, {"type": "flatten"}]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from model.datasets.pen_digits import add_pen_copies, thin
 from model.core.preprocessing import preprocess
+from model.datasets.pen_digits import add_pen_copies, thin
 
 
 def _ring_and_bar() -> np.ndarray:

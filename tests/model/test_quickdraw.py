@@ -10,8 +10,8 @@ import pytest
 from model.collection import user_tasks
 from model.collection.quickdraw import import_quickdraw
 from model.collection.shards import ShardSet
-from model.training.streaming import imported_sets
 from model.core.tasks import get_task
+from model.training.streaming import imported_sets
 from tests.model.training_data import bars
 
 

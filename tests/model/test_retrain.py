@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from model.collection import user_tasks
+from model.collection.samples import SampleStore
 from model.network import model_store
 from model.training.correct import correct, samples_since_retrain
 from model.training.retrain import RetrainSettings, adapt_output, confusion_matrix, retrain, split_validation
-from model.collection.samples import SampleStore
 from tests.model.training_data import drawing, fill_store
 
 FAST = RetrainSettings(scratch_epochs=6, epochs=1, min_epoch_size=192, batch_size=32)
@@ -114,8 +114,8 @@ def test_builtin_task_mixes_base_data_with_a_label_the_user_added():
 
 
 def test_digits_base_data_is_a_preprocessed_subsample(monkeypatch, mnist_path):
-    from model.training.retrain_data import base_data
     from model.core.tasks import DIGITS
+    from model.training.retrain_data import base_data
 
     monkeypatch.setenv("CONVCANVAS_MNIST", str(mnist_path))
     x, y = base_data(DIGITS, 5, seed=1)

@@ -66,10 +66,10 @@ def explainer():
     """A Quick-recipe network trained on generated shapes (about 95% right on new ones)."""
     import keras
 
-    from model.network.architecture import build_model
-    from model.training.recipes import QUICK_ARCHITECTURE
-    from model.network.saliency import Explainer
     from model.datasets.shapes import make_dataset
+    from model.network.architecture import build_model
+    from model.network.saliency import Explainer
+    from model.training.recipes import QUICK_ARCHITECTURE
 
     keras.utils.set_random_seed(0)
     x, y = make_dataset(400, seed=0)

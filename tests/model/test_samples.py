@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from model.collection import sample_format, samples
+from model.collection.samples import SampleStore, validate_label
 from model.core import paths
 from model.core.preprocessing import preprocess
-from model.collection.samples import SampleStore, validate_label
 from model.core.strokes import Stroke, render_strokes
 
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import model.datasets.shapes as shapes
-from model.datasets import shape_outlines
 from model.core.preprocessing import preprocess
-from model.datasets.shapes import SHAPE_LABELS, generate_drawing, make_dataset, render_for_training
 from model.core.strokes import drawing_bounds, render_strokes
+from model.datasets import shape_outlines
+from model.datasets.shapes import SHAPE_LABELS, generate_drawing, make_dataset, render_for_training
 
 
 @pytest.mark.parametrize("label", SHAPE_LABELS)

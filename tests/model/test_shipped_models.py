@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from model.collection import user_tasks
-from model.network import litert_convert, model_store, shipped_models
-from model.network.inference import open_predictor
-from model.network.litert_convert import live_files_fresh, tflite_path
 from model.core.preprocessing import preprocess
 from model.core.strokes import Stroke, render_strokes
 from model.core.tasks import BUILTIN_TASKS
+from model.network import litert_convert, model_store, shipped_models
+from model.network.inference import open_predictor
+from model.network.litert_convert import live_files_fresh, tflite_path
 
 
 @pytest.fixture

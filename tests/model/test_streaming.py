@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from model.collection import user_tasks
-from model.core import paths
-from model.training.recipes import get_recipe
 from model.collection.samples import SampleStore
 from model.collection.shards import ShardSet, ShardWriter
-from model.training.streaming import StreamSource, drawings_cache, refresh_drawings_cache, task_source
+from model.core import paths
 from model.core.tasks import get_task
+from model.training.recipes import get_recipe
+from model.training.streaming import StreamSource, drawings_cache, refresh_drawings_cache, task_source
 from model.training.training import train_task
 from tests.model.training_data import bars
 

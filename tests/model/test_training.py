@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.training import checkpoints
-from model.network.inference import Predictor
-from model.network.model_store import load_model, save_model, ModelInfo
-from model.training.recipes import RECIPES, get_recipe
 from model.core.tasks import SHAPES
+from model.network.inference import Predictor
+from model.network.model_store import ModelInfo, load_model, save_model
+from model.training import checkpoints
+from model.training.recipes import RECIPES, get_recipe
 from model.training.training import has_checkpoint, make_train_dataset, train_task
 from tests.model.training_data import bars_data
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from model.collection import user_tasks
-from model.core import paths
 from model.collection.samples import SampleStore
+from model.core import paths
 from model.core.tasks import all_tasks, get_task
 
 

@@ -13,9 +13,9 @@ import pytest
 import main
 from model.core import paths
 from model.datasets import mnist
+from model.network.model_store import load_info, load_model, save_model, sidecar_path
 from model.training import correct
 from model.training.checkpoints import checkpoint_dir, unfinished
-from model.network.model_store import load_info, load_model, save_model, sidecar_path
 from tests.reliability.helpers import SHAPE_LABELS, TINY, notices_naming
 
 DAMAGED_JSON = {
@@ -87,8 +87,8 @@ def test_saving_over_a_model_with_a_damaged_json_keeps_it_as_previous(shapes_mod
 
 
 def test_a_model_json_that_no_longer_fits_the_outputs_asks_for_a_retrain(shapes_model):
-    from model.network.model_store import ModelMismatchError
     from model.collection.user_tasks import add_label
+    from model.network.model_store import ModelMismatchError
 
     add_label("shapes", "star")
     sidecar_path(shapes_model).write_text("{")

@@ -20,12 +20,12 @@ import pytest
 
 import main
 from model.collection import exporters, user_tasks
-from model.core import paths
-from model.network import model_store
 from model.collection.importers import import_path
-from model.training.retrain import RetrainSettings, retrain
 from model.collection.samples import SampleStore
+from model.core import paths
 from model.core.strokes import Stroke, render_strokes
+from model.network import model_store
+from model.training.retrain import RetrainSettings, retrain
 from tests.gui.conftest import isolated_settings, window  # noqa: F401  (fixtures for the window tests)
 from tests.test_cli import _drawing, _save_shapes_model, small_training  # noqa: F401  (a fixture)
 

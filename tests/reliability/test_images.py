@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from model.collection import sample_format
+from model.collection.samples import SampleStore
 from model.core import preprocessing
 from model.core.preprocessing import load_image, preprocess
-from model.collection.samples import SampleStore
 from tests.reliability.helpers import notices_naming
 
 

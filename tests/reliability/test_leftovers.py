@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import main
-from model.core import paths
 from model.collection.samples import SampleStore
+from model.core import paths
 from tests.reliability.helpers import age
 
 

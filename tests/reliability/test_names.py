@@ -13,9 +13,9 @@ import pytest
 
 import main
 from model.collection import user_tasks
-from model.core import paths
 from model.collection.importers import import_folder
 from model.collection.samples import SampleStore, validate_label
+from model.core import paths
 from tests.reliability.helpers import files_under
 
 # Names the check before this suite let through ("..", "/", control characters and 41 characters it refused).
