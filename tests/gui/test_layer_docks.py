@@ -4,56 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication
 
 from gui.docks.conv_dock import ConvDock
 from gui.docks.layers import LayerDocks
 from model.core.strokes import drawing_bounds
 from model.network.convolution import conv2d
-
-SMALL = [
-    {"type": "conv", "filters": 4},
-    {"type": "pool"},
-    {"type": "conv", "filters": 6, "strides": 2, "padding": "valid"},
-    {"type": "pool", "mode": "average", "padding": "same"},
-    {"type": "flatten"},
-    {"type": "dense", "units": 10},
-    {"type": "dropout", "rate": 0.5},
-]
-
-
-class Window(QMainWindow):
-    """The part of MainWindow the docks rely on."""
-
-    def add_dock(self, dock, area):
-        restored = self.restoreDockWidget(dock)
-        if not restored:
-            self.addDockWidget(area, dock)
-            dock.show()
-        dock.setProperty("layout_restored", restored)
-        return dock
-
-
-def _predictor(architecture=SMALL, labels=("circle", "square", "triangle"), seed=0):
-    import keras
-
-    from model.network.architecture import build_model
-    from model.network.inference import Predictor
-
-    keras.utils.set_random_seed(seed)
-    model = build_model(architecture, len(labels))
-    # Random biases, so the hover arithmetic has a bias to add and ReLU has something to clip.
-    for layer in model.layers:
-        if getattr(layer, "bias", None) is not None:
-            layer.bias.assign(np.random.default_rng(seed).normal(0, 0.1, layer.bias.shape).astype(np.float32))
-    return Predictor(model, labels)
+from tests.gui.layer_helpers import SMALL, Window, bar_drawing, small_predictor
 
 
 @pytest.fixture(scope="module")
 def predictor():
-    return _predictor()
+    return small_predictor()
 
 
 def _hover(widget, position: QPointF) -> None:
@@ -61,12 +25,6 @@ def _hover(widget, position: QPointF) -> None:
     event = QMouseEvent(QEvent.Type.MouseMove, position, widget.mapToGlobal(position), Qt.MouseButton.NoButton,
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(widget, event)
-
-
-def _drawing(x=14):
-    image = np.zeros((28, 28), np.float32)
-    image[8:20, x - 2:x + 2] = 1.0
-    return image
 
 
 @pytest.fixture
@@ -77,7 +35,7 @@ def shown(qtbot, predictor):
     docks.set_predictor(predictor)
     window.resize(1400, 500)
     window.show()
-    docks.show_prediction(predictor.run(_drawing()))
+    docks.show_prediction(predictor.run(bar_drawing()))
     qtbot.waitUntil(lambda: not docks.dock("conv1").is_dirty())
     return window, docks
 
@@ -98,7 +56,7 @@ def test_docks_follow_each_prediction(shown, predictor):
     window, docks = shown
     conv1 = docks.dock("conv1")
     before = conv1.grid.image().copy()
-    docks.show_prediction(predictor.run(_drawing(6)))
+    docks.show_prediction(predictor.run(bar_drawing(6)))
     assert conv1.grid.image() != before
     assert docks.docks()[0] is docks.dock("input")  # same docks reused, not rebuilt
 
@@ -115,7 +73,7 @@ def test_hidden_dock_paints_when_shown_again(shown, predictor):
     conv2 = docks.dock("conv2")
     conv2.hide()
     before = conv2.grid.image().copy()
-    docks.show_prediction(predictor.run(_drawing(22)))
+    docks.show_prediction(predictor.run(bar_drawing(22)))
     assert conv2.is_dirty() and conv2.grid.image() == before
     conv2.show()
     assert not conv2.is_dirty() and conv2.grid.image() != before
@@ -125,7 +83,7 @@ def test_hidden_dock_paints_when_shown_again(shown, predictor):
 def test_hover_arithmetic_equals_the_cell(qtbot, shown, predictor, layer):
     window, docks = shown
     dock: ConvDock = docks.dock(layer)
-    prediction = predictor.run(_drawing())
+    prediction = predictor.run(bar_drawing())
     docks.show_prediction(prediction)
     values = {out.name: out.values for out in prediction.layers}
     channel = 1
@@ -150,7 +108,7 @@ def test_hover_arithmetic_equals_the_cell(qtbot, shown, predictor, layer):
 
 def test_hover_arithmetic_goes_through_batch_norm(qtbot):
     architecture = [{"type": "conv", "filters": 3, "batch_norm": True}, {"type": "pool"}, {"type": "flatten"}]
-    predictor = _predictor(architecture, labels=("a", "b"), seed=3)
+    predictor = small_predictor(architecture, labels=("a", "b"), seed=3)
     norm = predictor.model.get_layer("conv1_bn")
     rng = np.random.default_rng(3)
     for variable in (norm.gamma, norm.beta, norm.moving_mean):
@@ -160,7 +118,7 @@ def test_hover_arithmetic_goes_through_batch_norm(qtbot):
     qtbot.addWidget(window)
     docks = LayerDocks(window)
     docks.set_predictor(predictor)
-    prediction = predictor.run(_drawing())
+    prediction = predictor.run(bar_drawing())
     docks.show_prediction(prediction)
     dock = docks.dock("conv1")
     assert "batch norm → ReLU" in dock.header.text()
@@ -175,10 +133,10 @@ def test_hover_arithmetic_goes_through_batch_norm(qtbot):
 def test_a_batch_normalised_dense_layer_says_what_follows_it(qtbot):
     architecture = [{"type": "conv", "filters": 3}, {"type": "pool"}, {"type": "flatten"},
                     {"type": "dense", "units": 8, "batch_norm": True}]
-    predictor = _predictor(architecture, labels=("a", "b"), seed=1)
+    predictor = small_predictor(architecture, labels=("a", "b"), seed=1)
     docks = LayerDocks(Window())
     docks.set_predictor(predictor)
-    prediction = predictor.run(_drawing())
+    prediction = predictor.run(bar_drawing())
     docks.show_prediction(prediction)
     header = docks.dock("dense1").header.text()
     assert "8 units · batch norm → ReLU" in header and "no activation" not in header
@@ -188,9 +146,9 @@ def test_a_batch_normalised_dense_layer_says_what_follows_it(qtbot):
 
 def test_epoch_predictions_bring_their_own_weights(shown):
     window, docks = shown
-    trained = _predictor(seed=7)
+    trained = small_predictor(seed=7)
     docks.dock("conv1").kernels_button.click()
-    docks.show_prediction(trained.run(_drawing()))
+    docks.show_prediction(trained.run(bar_drawing()))
     np.testing.assert_array_equal(docks.weights("conv1")[0], trained.layer_weights("conv1")[0])
 
 
@@ -206,31 +164,10 @@ def test_kernels_view_uses_the_learned_weights(shown, predictor):
 
 
 def test_weighted_sum_reproduces_the_real_conv1(predictor):
-    image = _drawing()
+    image = bar_drawing()
     kernel, bias = predictor.layer_weights("conv1")
     expected = {out.name: out.values for out in predictor.run(image).layers}["conv1"]
     np.testing.assert_allclose(np.maximum(conv2d(image, kernel, padding="same", bias=bias), 0), expected, atol=1e-5)
-
-
-def test_layout_of_docks_is_saved_and_restored(qtbot, predictor, tmp_path):
-    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
-    first = Window()
-    qtbot.addWidget(first)
-    docks = LayerDocks(first)
-    docks.set_predictor(predictor)
-    docks.show_prediction(predictor.run(_drawing()))
-    docks.dock("pool1").hide()
-    first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks.dock("conv2"))
-    settings.setValue("state", first.saveState())
-    # A new window restores the state before any model is loaded, as at start-up.
-    second = Window()
-    qtbot.addWidget(second)
-    assert second.restoreState(settings.value("state"))
-    again = LayerDocks(second)
-    again.set_predictor(predictor)
-    again.show_prediction(predictor.run(_drawing()))
-    assert second.dockWidgetArea(again.dock("conv2")) == Qt.DockWidgetArea.LeftDockWidgetArea
-    assert again.dock("pool1").isHidden() and not again.dock("conv1").isHidden()
 
 
 def test_ensemble_offers_a_member_choice(qtbot):
@@ -247,7 +184,7 @@ def test_ensemble_offers_a_member_choice(qtbot):
     qtbot.addWidget(window)
     docks = LayerDocks(window)
     docks.set_predictor(predictor)
-    docks.show_prediction(predictor.run(_drawing(), member=0))
+    docks.show_prediction(predictor.run(bar_drawing(), member=0))
     box = docks.dock("input").member_box
     assert box.count() == 2 and not docks.dock("input").member_row.isHidden()
     with qtbot.waitSignal(docks.member_changed) as blocker:
@@ -345,7 +282,7 @@ def test_docks_follow_the_network_in_training_after_each_epoch(qtbot, saved_shap
     conv1.kernels_button.click()
     before = conv1.grid.image().copy()
     # What the training thread hands over after an epoch: the network in training run on the drawing.
-    in_training = _predictor(seed=11)
+    in_training = small_predictor(seed=11)
     window.session.training_epoch_ended.emit(in_training.run(window.session.current_input()))
     assert conv1.grid.image() != before
     np.testing.assert_array_equal(docks.weights("conv1")[0], in_training.layer_weights("conv1")[0])
@@ -379,22 +316,6 @@ def test_window_shows_the_ensemble_member_the_user_picks(qtbot):
     window.close()
 
 
-def test_a_narrow_row_tabs_each_pooling_dock_behind_its_convolution(qtbot, predictor):
-    from PySide6.QtWidgets import QLabel
-
-    window = Window()
-    window.setCentralWidget(QLabel("canvas"))
-    qtbot.addWidget(window)
-    window.resize(700, 500)
-    window.show()
-    docks = LayerDocks(window)
-    docks.set_predictor(predictor)
-    docks.show_prediction(predictor.run(_drawing()))
-    assert window.tabifiedDockWidgets(docks.dock("conv1")) == [docks.dock("pool1")]
-    assert window.tabifiedDockWidgets(docks.dock("conv2")) == [docks.dock("pool2")]
-    assert not window.tabifiedDockWidgets(docks.dock("dense1"))
-
-
 def test_docks_name_the_labels_from_the_first_training_on_and_follow_each_loaded_model(qtbot):
     from gui.session import Phase
     from model.network.architecture import build_model
@@ -404,7 +325,7 @@ def test_docks_name_the_labels_from_the_first_training_on_and_follow_each_loaded
     qtbot.waitUntil(lambda: window.session.phase == Phase.MISSING, timeout=60000)
     docks = window.layer_docks
     # No model yet: the first training's epochs build the docks, and the output names the task's labels.
-    window.session.training_epoch_ended.emit(_predictor().run(_drawing()))
+    window.session.training_epoch_ended.emit(small_predictor().run(bar_drawing()))
     assert list(docks.dock("output").bars.probabilities()) == ["circle", "square", "triangle"]
     # The trained model loads (saved here under other names): the docks take its labels, in place.
     output = docks.dock("output")

@@ -1,5 +1,6 @@
 """The dock layout survives a restart, an old layout version is ignored, and Reset layout restores the default;
-the default fits 1280×800 with nothing cut, and the canvas keeps its size from launch to drawing."""
+the default fits 1280×800 with nothing cut, and the canvas keeps its size from launch to drawing. The layer docks
+keep their places across a restart and tab pooling behind convolution in a narrow row."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDockWidget
 
+from gui.docks.layers import LayerDocks
 from gui.main_window import LAYOUT_VERSION, MainWindow
+from tests.gui.layer_helpers import Window, bar_drawing, small_predictor
 
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 
@@ -164,3 +167,45 @@ def test_the_empty_network_input_shows_its_whole_message(window):
     touching = [(x, y) for x in margin_columns for y in range(target.top() + 3, target.bottom() - 2)
                 if image.pixelColor(x, y).lightness() > 60]
     assert touching == []
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    return small_predictor()
+
+
+def test_layout_of_docks_is_saved_and_restored(qtbot, predictor, tmp_path):
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    first = Window()
+    qtbot.addWidget(first)
+    docks = LayerDocks(first)
+    docks.set_predictor(predictor)
+    docks.show_prediction(predictor.run(bar_drawing()))
+    docks.dock("pool1").hide()
+    first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks.dock("conv2"))
+    settings.setValue("state", first.saveState())
+    # A new window restores the state before any model is loaded, as at start-up.
+    second = Window()
+    qtbot.addWidget(second)
+    assert second.restoreState(settings.value("state"))
+    again = LayerDocks(second)
+    again.set_predictor(predictor)
+    again.show_prediction(predictor.run(bar_drawing()))
+    assert second.dockWidgetArea(again.dock("conv2")) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert again.dock("pool1").isHidden() and not again.dock("conv1").isHidden()
+
+
+def test_a_narrow_row_tabs_each_pooling_dock_behind_its_convolution(qtbot, predictor):
+    from PySide6.QtWidgets import QLabel
+
+    window = Window()
+    window.setCentralWidget(QLabel("canvas"))
+    qtbot.addWidget(window)
+    window.resize(700, 500)
+    window.show()
+    docks = LayerDocks(window)
+    docks.set_predictor(predictor)
+    docks.show_prediction(predictor.run(bar_drawing()))
+    assert window.tabifiedDockWidgets(docks.dock("conv1")) == [docks.dock("pool1")]
+    assert window.tabifiedDockWidgets(docks.dock("conv2")) == [docks.dock("pool2")]
+    assert not window.tabifiedDockWidgets(docks.dock("dense1"))
