@@ -69,21 +69,6 @@ def drawings(per_label: int, seed: int):
             yield canvas, image28
 
 
-def trained_network():
-    import keras
-
-    from model.datasets.shapes import make_dataset
-    from model.network.architecture import build_model
-    from model.training.recipes import QUICK_ARCHITECTURE
-
-    keras.utils.set_random_seed(0)
-    x, y = make_dataset(400, seed=0)
-    network = build_model(QUICK_ARCHITECTURE, 3)
-    network.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy")
-    network.fit(x[..., None], y, epochs=4, batch_size=32, verbose=0)
-    return network
-
-
 def averaged_grad_cam(network):
     """Grad-CAM as it was before: the gradients averaged over the map, one weight per feature map."""
     import keras
@@ -163,7 +148,9 @@ def main() -> None:
         loaded = load_model(path=args.model)
         network = loaded[0] if isinstance(loaded, tuple) else loaded
     else:
-        network = trained_network()
+        from tests.model.training_data import shapes_network
+
+        network = shapes_network()
     explainer = Explainer(network)
     explainers = {"grad-cam": (explainer.explain, "grad-cam"),
                   "grad-cam averaged (old)": (averaged_grad_cam(network), "grad-cam"),

@@ -12,6 +12,7 @@ import pytest
 
 from model.core.preprocessing import TARGET_STROKE_WIDTH, ink_strength, input_placement, preprocess
 from model.core.strokes import Stroke, render_strokes
+from tests.model.training_data import shapes_network
 
 CANVAS_WIDTH, CANVAS_HEIGHT = 600, 450
 # kind, centre, radius, pen width (canvas pixels)
@@ -63,20 +64,10 @@ def _distance_to_ink(image28: np.ndarray, row: int, column: int) -> float:
 
 @pytest.fixture(scope="module")
 def explainer():
-    """A Quick-recipe network trained on generated shapes (about 95% right on new ones)."""
-    import keras
-
-    from model.datasets.shapes import make_dataset
-    from model.network.architecture import build_model
+    """Explains a Quick-architecture network trained briefly on generated shapes (`shapes_network`)."""
     from model.network.saliency import Explainer
-    from model.training.recipes import QUICK_ARCHITECTURE
 
-    keras.utils.set_random_seed(0)
-    x, y = make_dataset(400, seed=0)
-    network = build_model(QUICK_ARCHITECTURE, 3)
-    network.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy")
-    network.fit(x[..., None], y, epochs=4, batch_size=32, verbose=0)
-    return Explainer(network)
+    return Explainer(shapes_network())
 
 
 @pytest.mark.parametrize("name", DRAWINGS)

@@ -35,6 +35,26 @@ def bars_data(train: int = 256, val: int = 96, seed: int = 0) -> TaskData:
     return TaskData(x_train, y_train, x_val, y_val)
 
 
+def shapes_network(per_label: int = 400, epochs: int = 4, seed: int = 0):
+    """Returns a Keras network of the Quick recipe's architecture trained briefly on generated shapes.
+
+    About 95% right on new generated shapes with the defaults: enough for saliency to have something to show.
+    tests/model/test_saliency_alignment.py and benchmarks/why_on_ink.py both explain this one network.
+    """
+    import keras
+
+    from model.datasets.shapes import make_dataset
+    from model.network.architecture import build_model
+    from model.training.recipes import QUICK_ARCHITECTURE
+
+    keras.utils.set_random_seed(seed)
+    x, y = make_dataset(per_label, seed=seed)
+    network = build_model(QUICK_ARCHITECTURE, 3)
+    network.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy")
+    network.fit(x[..., None], y, epochs=epochs, batch_size=32, verbose=0)
+    return network
+
+
 def drawing(label: str, rng: np.random.Generator, size: int = 200) -> tuple[np.ndarray, list[Stroke]]:
     """Returns (image, strokes): one varied drawing on a `size` square, dark ink on light.
 
