@@ -206,8 +206,32 @@ def measure_saves(app, saves: int) -> dict:
             "save": stats(save), "save_cpu": stats(save_cpu)}
 
 
+# What this file imports, and where a tree from before issue 17 (model/ flat) keeps it.
+FLAT_NAMES = {"model.collection.samples": "model.samples", "model.collection.sample_writer": "model.sample_writer",
+              "model.core.strokes": "model.strokes", "model.core.tasks": "model.tasks"}
+
+
+def name_flat_modules_by_package_paths() -> None:
+    """In an old tree with model/ flat, lets this file's `model.<package>.<module>` imports find its modules."""
+    import importlib
+    import importlib.util
+    import types
+
+    if importlib.util.find_spec("model.core") is not None:
+        return
+    for new, old in FLAT_NAMES.items():
+        try:
+            module = importlib.import_module(old)
+        except ImportError:
+            continue  # the oldest code has no writer thread: its import fails as before
+        package = new.rsplit(".", 1)[0]
+        sys.modules.setdefault(package, types.ModuleType(package))
+        sys.modules[new] = module
+
+
 def child(args) -> None:
     sys.path.insert(0, args.tree)
+    name_flat_modules_by_package_paths()
     os.environ["CONVCANVAS_DATA_DIR"] = args.data
     os.environ["XDG_CONFIG_HOME"] = str(Path(args.data) / "config")
     from PySide6.QtWidgets import QApplication
