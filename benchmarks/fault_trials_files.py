@@ -3,7 +3,7 @@
 Each trial copies a data folder (a tiny Shapes model, six saved drawings), damages one thing in it, then runs an
 entry point in a fresh process: `python main.py predict`, `python main.py train`, or a probe that calls what the
 window calls at start (the tidy, the task list, the model's info, the retrain dock's figures, the data set's
-counts and arrays, the auto-retrain setting, MNIST's setting, the checkpoint state). A trial survives when that
+counts and arrays, the auto-retrain setting, MNIST's setting, the checkpoint and retrain states). A trial survives when that
 entry point did its job; drawings and models intact before it and gone after it are counted as lost.
 """
 
@@ -46,6 +46,7 @@ import json
 from model import correct, damaged, mnist
 from model.checkpoints import unfinished
 from model.model_store import load_info
+from model.retrain_checkpoint import unfinished_retrain
 from model.samples import SampleStore
 from model.tasks import all_tasks, get_task
 from model.tidy import tidy_data_folder
@@ -58,6 +59,7 @@ retrain_reason(task, info.labels if info else None)
 correct.samples_since_retrain(task)
 correct.auto_retrain_every()
 unfinished("shapes")
+unfinished_retrain(task)
 try:
     mnist.find_mnist()
 except mnist.MnistUnavailableError:
@@ -77,6 +79,8 @@ WRONG_TASKS = [b'{"tasks": "x"}', b'{"tasks": [5, null]}', b'{"extra_labels": []
                b'{"tasks": [{"name": "doodles", "labels": "ab"}]}', b'{"extra_labels": {"shapes": [1, "CON"]}}']
 WRONG_STATE = [b'{"task": "shapes", "recipe": "quick", "labels": [], "members": 1, "epochs": 3, "member": "x"}',
                b'{"members": "1"}', b"[1]"]
+WRONG_RETRAIN_STATE = [b'{"task": "shapes", "labels": ["circle", "square", "triangle"], "epochs": 3, '
+                       b'"from_scratch": false, "epoch": "x"}', b'{"labels": 5}', b"[1]", b'"text"']
 UNSAFE_TASKS = ["../../escaped", "..", "CON", "evil\u202etxt", "a/b", "x" * 41]
 
 
@@ -114,6 +118,10 @@ def _cases():
         ("checkpoint state damaged: window start",
          [_writes("models/shapes/checkpoints/state.json", content, also="models/shapes/checkpoints/member1.keras")
           for content in DAMAGED_JSON + WRONG_STATE], "probe"),
+        ("retrain state damaged: window start",
+         [_writes("models/shapes/retrain-checkpoint/state.json", content,
+                  also="models/shapes/retrain-checkpoint/model.keras")
+          for content in DAMAGED_JSON + WRONG_RETRAIN_STATE], "probe"),
         ("drawing PNG damaged: window start", [_damages_png(how) for how in ("garbage", "truncated", "empty",
                                                                              "scrambled")], "probe"),
         ("stroke record damaged: window start", [_damages_record(content) for content in DAMAGED_JSON], "probe"),
