@@ -152,6 +152,7 @@ def _recipe_and_epochs(task, args) -> tuple[str, int | None]:
 
 def _import(task, args) -> int:
     """Imports whole Quick, Draw! files into the task's streamed data (`model.quickdraw`), with progress."""
+    from model import names
     from model.quickdraw import import_quickdraw
 
     failures = 0
@@ -167,7 +168,7 @@ def _import(task, args) -> int:
             report = import_quickdraw(file, task, limit=args.per_label, progress=show)
         except (OSError, ValueError) as error:
             failures += 1
-            _error(str(error) if str(file) in str(error) else f"{file}: {error}")
+            _error(str(error) if str(file) in str(error) else f"{names.shown(str(file))}: {error}")
             continue
         _say(report.summary())
         print(json.dumps({"file": file, "added": report.added, "skipped": report.skipped}), flush=True)

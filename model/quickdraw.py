@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from model import import_checks as checks
-from model import paths
+from model import names, paths
 from model.import_report import ImportReport
 from model.shards import ShardWriter
 
@@ -79,8 +79,28 @@ def label_of(path) -> str:
 
 def set_folder(path, task) -> Path:
     """Returns where the set imported from `path` lives: one per category, so importing a file again (or the
-    category's other format: its bitmaps are drawn from its strokes) replaces it."""
-    return paths.data_dir() / "datasets" / task.name / re.sub(r"[^\w.-]", "_", label_of(path))
+    category's other format: its bitmaps are drawn from its strokes) replaces it.
+
+    Raises:
+        ValueError: the file's name cannot name a folder (see `folder_name`).
+    """
+    return names.inside(paths.data_dir() / "datasets" / task.name, folder_name(path))
+
+
+def folder_name(path) -> str:
+    """Returns the name of the set's folder, from the category the file is named after, checked as every label
+    is (`model.names.check_name`: no "..", device names such as CON, bidi or control characters).
+
+    Raises:
+        ValueError: the name is refused; one line saying why and to rename the file.
+    """
+    path = Path(path)
+    try:
+        category = names.check_name(label_of(path), "label")
+    except ValueError as error:
+        raise ValueError(f"{names.shown(path.name)}: cannot be imported under its own name. {error} Rename the file "
+                         "after its category (for example full_numpy_bitmap_cat.npy).") from None
+    return re.sub(r"[^\w.-]", "_", category)
 
 
 def import_quickdraw(path, task, *, limit: int | None = None, rename: dict | None = None, counted: dict | None = None,

@@ -15,7 +15,7 @@ from pathlib import Path
 from model import disk
 from model import import_checks as checks
 from model.import_report import ImportReport
-from model.quickdraw import import_quickdraw, label_of, open_bitmaps, set_folder
+from model.quickdraw import folder_name, import_quickdraw, label_of, open_bitmaps, set_folder
 from model.shards import RECORD_BYTES
 
 SUFFIXES = (".npy", ".ndjson")
@@ -57,13 +57,15 @@ def inspect_file(path) -> QuickDrawFile:
     """Returns what a Quick, Draw! `.npy` or `.ndjson` holds, reading only its header or first lines.
 
     Raises:
-        ValueError: it is neither, or cannot be read as one (one line: what was wrong and what was expected).
+        ValueError: it is neither, cannot be read as one, or its name cannot name its set's folder (one line: what
+            was wrong and what was expected).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"{path.name}: expected a Quick, Draw! .npy or .ndjson file, received "
                          f"{suffix or 'a file without extension'}.")
+    folder_name(path)
     if suffix == ".npy":
         return QuickDrawFile(path, label_of(path), len(open_bitmaps(path)), True)
     try:
