@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from model.litert_convert import PROBABILITIES, output_name, table_path, tflite_path
+from model.storage import open_npz
 
 # One thread: for a 28x28 image a second thread costs more in hand-over than it saves, and the
 # window's other thread needs the other core.
@@ -94,7 +95,7 @@ class LiveModel:
 
 
 def _read_table(model_path) -> tuple[list, dict]:
-    with np.load(table_path(model_path), allow_pickle=False) as table:
+    with open_npz(table_path(model_path)) as table:
         meta = json.loads(str(table["meta"]))
         weights = {name: np.asarray(table[name], np.float32) for name in table.files if name != "meta"}
     specs = [[(name, kind, _tuples(config)) for name, kind, config in member] for member in meta["specs"]]

@@ -31,7 +31,7 @@ from model.digit_styles import add_fat_pen_copies, add_flagged_ones
 from model.pen_digits import add_pen_copies
 from model.scan_digits import add_scan_copies
 from model.paths import MNIST_ENV, data_dir
-from model.storage import atomic_write_bytes
+from model.storage import atomic_write_bytes, open_npz
 from model.training_progress import stop_if_asked
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
@@ -158,7 +158,7 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None, should_stop=N
 def _read_preprocessed(cache: Path):
     """The preprocessed MNIST in `cache`, or None when there is none or it cannot be read (it is then rebuilt)."""
     try:
-        with np.load(cache, allow_pickle=False) as data:
+        with open_npz(cache) as data:
             return _from_uint8({key: data[key] for key in ("x_train", "y_train", "x_test", "y_test")})
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
@@ -212,7 +212,7 @@ def _cache_path(source: Path) -> Path:
 
 def _read_npz(path: Path):
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open_npz(path) as data:
             missing = [key for key in _KEYS if key not in data.files]
             if missing:
                 raise MnistUnavailableError(

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from model import import_checks as checks
-from model import names, paths
+from model import names, paths, storage
 from model.import_report import ImportReport
 from model.shards import ShardWriter
 
@@ -219,7 +219,7 @@ def open_bitmaps(path) -> np.ndarray:
     """
     path = Path(path)
     try:
-        bitmaps = np.load(path, mmap_mode="r", allow_pickle=False)
+        bitmaps = storage.load_npy(path, mmap_mode="r")
     except (OSError, ValueError) as error:
         raise ValueError(f"{path.name}: not a .npy of 28x28 bitmaps ({error}).") from None
     if bitmaps.ndim not in (2, 3) or np.prod(bitmaps.shape[1:]) != 784:
