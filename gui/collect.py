@@ -18,6 +18,7 @@ from gui.jobs import BackgroundJob
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
 from gui.quickdraw_import import QuickDrawImporter
 from gui.saving import SaveController
+from gui.session import JobKind
 from model import correct as corrections
 from model import disk
 from model import user_tasks
@@ -286,8 +287,8 @@ class Collector(QObject):
 
     # ----- slots ----------------------------------------------------------------------------------------
 
-    def _on_session_training_started(self, task_name: str, recipe: str) -> None:
-        if recipe in ("retrain", "correction"):
+    def _on_session_training_started(self, task_name: str, kind: JobKind) -> None:
+        if kind in (JobKind.RETRAIN, JobKind.CORRECT):
             self.retrain_dock.show()
             self.retrain_dock.raise_()
 
@@ -318,7 +319,7 @@ class Collector(QObject):
                                           "or not trained yet).")
 
     def _on_session_training_finished(self, task_name: str, result) -> None:
-        if not (hasattr(result, "before") and hasattr(result, "after")):
+        if self.session.ended_job_kind is not JobKind.CORRECT:
             return
         if result.cancelled:
             text = f"Correct me stopped; the drawing stays saved as '{result.label}'."

@@ -182,6 +182,30 @@ class InferenceWorker(QObject):
         self.explanation_ready.emit(request_id, explanation)
 
 
+class JobDrawing:
+    """The drawing a training job shows its network on: handed over by value from the GUI thread, read by the job.
+
+    `set` (GUI thread) keeps a read-only copy, so the job never sees a drawing change under it, and never reads
+    the window's state; `get` (the job's thread) returns the latest, or None for none.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._image: np.ndarray | None = None
+
+    def set(self, image28: np.ndarray | None) -> None:
+        frozen = None
+        if image28 is not None:
+            frozen = np.array(image28, copy=True)
+            frozen.setflags(write=False)
+        with self._lock:
+            self._image = frozen
+
+    def get(self) -> np.ndarray | None:
+        with self._lock:
+            return self._image
+
+
 class TrainingWorker(QObject):
     """Runs one training job on its own QThread, reporting through signals; cancel is cooperative.
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
+from gui.session import JobKind
 from model import model_store, user_tasks
 from model.correct import set_auto_retrain_every
 from model.retrain import RetrainSettings
@@ -129,7 +130,7 @@ def test_auto_retrain_starts_after_n_new_drawings(window, qtbot):
     with qtbot.waitSignal(window.session.training_finished, timeout=120000):
         drag(canvas, circle_points(canvas.width() / 2, canvas.height() / 2, 60))
         QTest.keyClick(window, Qt.Key.Key_1)
-        assert window.session.is_training() and window.session.training_recipe == "retrain"
+        assert window.session.is_training() and window.session.training_kind is JobKind.RETRAIN
         window.session.cancel_training()  # that it started is the point; no need to wait for it
 
 
@@ -147,3 +148,20 @@ def test_quitting_mid_retrain_loses_nothing(window, qtbot):
     assert SampleStore(task.name).counts() == {"ring": 4, "bar": 4}
     assert json.loads(model_store.sidecar_path(model_store.task_model_path(task.name)).read_text())["labels"] == \
         ["ring", "bar"]
+
+
+def test_a_retrain_sends_its_epochs_to_the_curves_and_never_to_the_layer_docks(window, qtbot):
+    task = _use_new_task(window)
+    fill_store(task.name, {"ring": 5, "bar": 5})
+    dock = window.collector.retrain_dock
+    _with_model(window, qtbot, task)
+    canvas = window.canvas
+    drag(canvas, circle_points(canvas.width() / 2, canvas.height() / 2, 80))  # what a Train would show its network on
+    to_layer_docks, retrain_epochs = [], []
+    window.session.training_epoch_ended.connect(to_layer_docks.append)
+    window.session.retrain_epoch_ended.connect(retrain_epochs.append)
+    with qtbot.waitSignal(window.session.training_finished, timeout=120000):
+        assert dock.start_retrain()
+    assert to_layer_docks == [], "the layer docks take predictions of a Train's network, never a retrain's logs"
+    assert [logs.epoch for logs in retrain_epochs] == [1]
+    assert dock.curves.history() == dock.last_result.history and len(dock.curves.history()) == 1
