@@ -108,6 +108,15 @@ class ModelSession(QObject):
         self.prediction_ready.emit(None)
         self._inference.request_load(task_name)
 
+    def use_changed_task(self, task: Task) -> None:
+        """Takes the current task with changed labels (same name, new labels): task_changed, then its model is
+        loaded again (it may no longer fit). A task of another name is ignored: `set_task` switches tasks."""
+        if task.name != self.task.name:
+            return
+        self.task = task
+        self.task_changed.emit(task)
+        self.reload_model()
+
     def reload_model(self) -> None:
         """Loads the current task's saved model again (after training, rollback or an outside change)."""
         self._inference.request_load(self.task.name)
