@@ -358,5 +358,4 @@ class Collector(QObject):
 
 def install(window) -> Collector:
     """Adds saving, the Data set and Retrain docks and the Tasks menu to a `MainWindow`."""
-    window.collector = Collector(window)
-    return window.collector
+    return Collector(window)
