@@ -3,8 +3,8 @@
 Each trial copies a data folder (a tiny Shapes model, six saved drawings), damages one thing in it, then runs an
 entry point in a fresh process: `python main.py predict`, `python main.py train`, or a probe that calls what the
 window calls at start (the tidy, the task list, the model's info, the retrain dock's figures, the data set's
-counts and arrays, the auto-retrain setting, MNIST's setting, the checkpoint and retrain states). A trial survives when that
-entry point did its job; drawings and models intact before it and gone after it are counted as lost.
+counts and arrays, the auto-retrain setting, MNIST's setting, the checkpoint and retrain states). A trial survives
+when that entry point did its job; drawings and models intact before it and gone after it are counted as lost.
 """
 
 from __future__ import annotations
