@@ -3,8 +3,8 @@
 Each trial copies a data folder (a tiny Shapes model, six saved drawings), damages one thing in it, then runs an
 entry point in a fresh process: `python main.py predict`, `python main.py train`, or a probe that calls what the
 window calls at start (the tidy, the task list, the model's info, the retrain dock's figures, the data set's
-counts and arrays, the auto-retrain setting, MNIST's setting, the checkpoint state). A trial survives when that
-entry point did its job; drawings and models intact before it and gone after it are counted as lost.
+counts and arrays, the auto-retrain setting, MNIST's setting, the checkpoint and retrain states). A trial survives
+when that entry point did its job; drawings and models intact before it and gone after it are counted as lost.
 """
 
 from __future__ import annotations
@@ -43,11 +43,12 @@ for index in range(6):
 # What the window reads at start, in one process; prints one JSON line.
 _PROBE = """
 import json
+from model.training import correct
 from model.core import damaged
 from model.datasets import mnist
-from model.training import correct
 from model.training.checkpoints import unfinished
 from model.network.model_store import load_info
+from model.training.retrain_checkpoint import unfinished_retrain
 from model.collection.samples import SampleStore
 from model.core.tasks import all_tasks, get_task
 from model.collection.tidy import tidy_data_folder
@@ -60,6 +61,7 @@ retrain_reason(task, info.labels if info else None)
 correct.samples_since_retrain(task)
 correct.auto_retrain_every()
 unfinished("shapes")
+unfinished_retrain(task)
 try:
     mnist.find_mnist()
 except mnist.MnistUnavailableError:
@@ -79,6 +81,8 @@ WRONG_TASKS = [b'{"tasks": "x"}', b'{"tasks": [5, null]}', b'{"extra_labels": []
                b'{"tasks": [{"name": "doodles", "labels": "ab"}]}', b'{"extra_labels": {"shapes": [1, "CON"]}}']
 WRONG_STATE = [b'{"task": "shapes", "recipe": "quick", "labels": [], "members": 1, "epochs": 3, "member": "x"}',
                b'{"members": "1"}', b"[1]"]
+WRONG_RETRAIN_STATE = [b'{"task": "shapes", "labels": ["circle", "square", "triangle"], "epochs": 3, '
+                       b'"from_scratch": false, "epoch": "x"}', b'{"labels": 5}', b"[1]", b'"text"']
 UNSAFE_TASKS = ["../../escaped", "..", "CON", "evil\u202etxt", "a/b", "x" * 41]
 
 
@@ -116,6 +120,10 @@ def _cases():
         ("checkpoint state damaged: window start",
          [_writes("models/shapes/checkpoints/state.json", content, also="models/shapes/checkpoints/member1.keras")
           for content in DAMAGED_JSON + WRONG_STATE], "probe"),
+        ("retrain state damaged: window start",
+         [_writes("models/shapes/retrain-checkpoint/state.json", content,
+                  also="models/shapes/retrain-checkpoint/model.keras")
+          for content in DAMAGED_JSON + WRONG_RETRAIN_STATE], "probe"),
         ("drawing PNG damaged: window start", [_damages_png(how) for how in ("garbage", "truncated", "empty",
                                                                              "scrambled")], "probe"),
         ("stroke record damaged: window start", [_damages_record(content) for content in DAMAGED_JSON], "probe"),

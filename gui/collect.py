@@ -18,6 +18,7 @@ from gui.jobs import BackgroundJob
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
 from gui.quickdraw_import import QuickDrawImporter
 from gui.saving import SaveController
+from gui.session import JobKind
 from model.collection import user_tasks
 from model.collection.samples import SampleStore
 from model.core import disk
@@ -77,25 +78,29 @@ class Collector(QObject):
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("Ta&sks")
         self.window.menuBar().insertMenu(self.window.view_menu.menuAction(), menu)
-        entries = [("&New task…", "Ctrl+Shift+N", self.new_task), ("&Labels…", "", self.edit_labels), None,
-                   ("&Retrain on my drawings", "Ctrl+R", self.retrain_dock.start_retrain),
-                   ("Roll &back the model", "", self.retrain_dock.roll_back), None,
-                   ("&Import drawings (folder)…", "", lambda: self.import_dialog(folder=True)),
-                   ("Import drawings (&files)…", "", lambda: self.import_dialog(folder=False)),
-                   ("Import &Quick, Draw! files (whole categories)…", "", self.quickdraw.open_dialog), None,
-                   ("Export drawings as &folder…", "", lambda: self.export_dialog("folder")),
-                   ("Export drawings as .np&z…", "", lambda: self.export_dialog("npz")),
-                   ("Export &model…", "", lambda: self.export_dialog("model"))]
+        # (text, shortcut, slot, group): the Data set panel's Import and Export buttons offer their group's actions.
+        entries = [("&New task…", "Ctrl+Shift+N", self.new_task, ""), ("&Labels…", "", self.edit_labels, ""), None,
+                   ("&Retrain on my drawings", "Ctrl+R", self.retrain_dock.start_retrain, ""),
+                   ("Roll &back the model", "", self.retrain_dock.roll_back, ""), None,
+                   ("&Import drawings (folder)…", "", lambda: self.import_dialog(folder=True), "import"),
+                   ("Import drawings (&files)…", "", lambda: self.import_dialog(folder=False), "import"),
+                   ("Import &Quick, Draw! files (whole categories)…", "", self.quickdraw.open_dialog, "import"), None,
+                   ("Export drawings as &folder…", "", lambda: self.export_dialog("folder"), "export"),
+                   ("Export drawings as .np&z…", "", lambda: self.export_dialog("npz"), "export"),
+                   ("Export &model…", "", lambda: self.export_dialog("model"), "export")]
+        self.menu_groups: dict[str, list[QAction]] = {"import": [], "export": []}
         for entry in entries:
             if entry is None:
                 menu.addSeparator()
                 continue
-            text, shortcut, slot = entry
+            text, shortcut, slot, group = entry
             action = QAction(text, self.window)
             if shortcut:
                 action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(lambda _=False, slot=slot: slot())
             menu.addAction(action)
+            if group:
+                self.menu_groups[group].append(action)
         self.menu = menu
 
     def list_samples(self, task) -> None:
@@ -126,12 +131,7 @@ class Collector(QObject):
 
     def use_changed_task(self, task) -> None:
         """Makes the session use a task whose labels changed (same name, new labels)."""
-        if task.name != self.session.task.name:
-            return
-        # ModelSession.set_task ignores the current name, so hand it the updated Task directly.
-        self.session.task = task
-        self.session.task_changed.emit(task)
-        self.session.reload_model()
+        self.session.use_changed_task(task)
 
     def _on_labels_label_removed(self, task_name: str, label: str, token) -> None:
         def undo():
@@ -286,8 +286,8 @@ class Collector(QObject):
 
     # ----- slots ----------------------------------------------------------------------------------------
 
-    def _on_session_training_started(self, task_name: str, recipe: str) -> None:
-        if recipe in ("retrain", "correction"):
+    def _on_session_training_started(self, task_name: str, kind: JobKind) -> None:
+        if kind in (JobKind.RETRAIN, JobKind.CORRECT):
             self.retrain_dock.show()
             self.retrain_dock.raise_()
 
@@ -299,11 +299,10 @@ class Collector(QObject):
             self.new_task()
         elif request == "labels":
             self.edit_labels()
-        elif request in ("import", "export"):
+        elif request in self.menu_groups:
             menu = QMenu(self.window)
-            for action in self.menu.actions():
-                if action.text().replace("&", "").lower().startswith(request):
-                    menu.addAction(action)
+            for action in self.menu_groups[request]:
+                menu.addAction(action)
             menu.exec(self.window.cursor().pos())
 
     def _on_retrain_cell_opened(self, true_label: str, predicted: str, ids: list) -> None:
@@ -318,7 +317,7 @@ class Collector(QObject):
                                           "or not trained yet).")
 
     def _on_session_training_finished(self, task_name: str, result) -> None:
-        if not (hasattr(result, "before") and hasattr(result, "after")):
+        if self.session.ended_job_kind is not JobKind.CORRECT:
             return
         if result.cancelled:
             text = f"Correct me stopped; the drawing stays saved as '{result.label}'."
@@ -359,5 +358,4 @@ class Collector(QObject):
 
 def install(window) -> Collector:
     """Adds saving, the Data set and Retrain docks and the Tasks menu to a `MainWindow`."""
-    window.collector = Collector(window)
-    return window.collector
+    return Collector(window)

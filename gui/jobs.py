@@ -52,7 +52,7 @@ class BackgroundJob(QObject):
         self._runner.finished.connect(self._on_runner_finished)
         self._runner.failed.connect(self._on_runner_failed)
 
-    def start(self) -> "BackgroundJob":
+    def start(self) -> BackgroundJob:
         BackgroundJob._running.add(self)
         self._thread.start()
         return self

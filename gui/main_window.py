@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_status_bar()
         self._connect()
-        self.extension_errors = extensions.install_all(self)
+        self._keep_parts(*extensions.install_all(self))
         self._tidy_default_layout()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self.resize(*DEFAULT_SIZE)
@@ -155,6 +155,15 @@ class MainWindow(QMainWindow):
         self.add_dock(self.preview_dock, right)
         self.add_dock(self.training_dock, right)
         self.resizeDocks([self.prediction_dock], [RIGHT_COLUMN_WIDTH], Qt.Orientation.Horizontal)
+
+    def _keep_parts(self, parts: dict, errors: list[str]) -> None:
+        """Keeps the parts other modules built (gui/extensions.py); a part whose installer failed is None."""
+        self.layer_docks = parts.get("layer_docks")  # gui.docks.layers.LayerDocks
+        self.playground_dock = parts.get("playground_dock")
+        self.why_dock = parts.get("why_dock")
+        self.why_action = getattr(self.why_dock, "view_action", None)  # View › Why this label? overlay
+        self.collector = parts.get("collector")  # gui.collect.Collector: saving, Data set, Retrain, Tasks menu
+        self.extension_errors = errors
 
     def _tidy_default_layout(self) -> None:
         # Docks that plug in on the left or right share tabs with Training in the right column, so the canvas

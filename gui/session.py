@@ -7,16 +7,17 @@ dock read the state from here and listen to its signals. It never touches a widg
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from enum import Enum
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
-from gui.workers import InferenceWorker, TrainingWorker
+from gui.workers import InferenceWorker, JobDrawing, TrainingWorker
 from model.core.tasks import Task, get_task
 
 
-class Phase(str, Enum):
+class Phase(str, Enum):  # noqa: UP042 (StrEnum would change str(phase), which messages and tests read)
     """What the current task's model is doing."""
 
     LOADING = "loading"  # TensorFlow or the model is loading
@@ -24,6 +25,14 @@ class Phase(str, Enum):
     MISSING = "missing"  # no trained model yet
     TRAINING = "training"  # no model yet, and one is training
     ERROR = "error"  # the model could not be loaded
+
+
+class JobKind(Enum):
+    """What a job on the session's training thread does; its epochs come through a signal of their own."""
+
+    TRAIN = "train"  # Train: a recipe from the start; epochs -> training_epoch_ended(Prediction or None)
+    RETRAIN = "retrain"  # Retrain on the user's drawings; epochs -> retrain_epoch_ended(EpochLogs)
+    CORRECT = "correction"  # Correct me: a brief fine-tune on one drawing; no epochs reported
 
 
 class ModelSession(QObject):
@@ -38,11 +47,13 @@ class ModelSession(QObject):
         prediction_ready(prediction): a `model.network.inference.Prediction` for the current input, or None when
             there is nothing to predict (empty canvas, or no model).
         explanation_ready(explanation): answers request_explanation() (a `model.network.saliency.Explanation` or None).
-        training_started(task_name, recipe), training_progress(progress), training_epoch_ended(prediction),
-        training_finished(task_name, result), training_failed(task_name, kind, message): the background
-            training. training_epoch_ended carries the network in training run on the current drawing (a
-            `Prediction`, or None with an empty canvas) after each epoch, so docks can show it learn; kind is
-            "mnist_unavailable" or "error".
+        training_started(task_name, job_kind), training_progress(progress), training_finished(task_name, result),
+        training_failed(task_name, kind, message): any job on the training thread (`start_job`); `job_kind` is a
+            `JobKind`, `kind` of a failure "mnist_unavailable", "disk", "not_enough_drawings" or "error".
+        training_epoch_ended(prediction): after each epoch of a TRAIN job, the network in training run on the
+            drawing on the canvas (a `model.network.inference.Prediction`, or None with an empty canvas or
+            another task's training), so docks can show it learn.
+        retrain_epoch_ended(logs): after each epoch of a RETRAIN job, its `model.training.retrain.EpochLogs`.
     """
 
     task_changed = Signal(object)
@@ -51,9 +62,10 @@ class ModelSession(QObject):
     input_changed = Signal(object)
     prediction_ready = Signal(object)
     explanation_ready = Signal(object)
-    training_started = Signal(str, str)
+    training_started = Signal(str, object)
     training_progress = Signal(object)
     training_epoch_ended = Signal(object)
+    retrain_epoch_ended = Signal(object)
     training_finished = Signal(str, object)
     training_failed = Signal(str, str, str)
 
@@ -67,6 +79,9 @@ class ModelSession(QObject):
         self.member = 0
         self.auto_train = auto_train
         self.training_task: str | None = None
+        self.training_kind: JobKind | None = None
+        # The kind of the job whose training_finished/training_failed is being (or was last) emitted.
+        self.ended_job_kind: JobKind | None = None
         self.training_recipe: str | None = None
         self.last_progress = None
         self._input: np.ndarray | None = None
@@ -74,6 +89,8 @@ class ModelSession(QObject):
         self._auto_trained = False
         self._training_thread: QThread | None = None
         self._training_worker: TrainingWorker | None = None
+        # The drawing a TRAIN job runs its network on after each epoch: a frozen copy, set on this (the GUI) thread.
+        self._job_drawing: JobDrawing | None = None
         self._start_inference_thread()
 
     # ----- task and model -------------------------------------------------------------------------------
@@ -84,11 +101,21 @@ class ModelSession(QObject):
             return
         self.task = get_task(task_name)
         self.predictor, self.info = None, None
+        self._hand_drawing_to_job()
         self._set_phase(Phase.LOADING, f"Loading the {self.task.display_name} model…")
         self.task_changed.emit(self.task)
         self.model_changed.emit(None, None)
         self.prediction_ready.emit(None)
         self._inference.request_load(task_name)
+
+    def use_changed_task(self, task: Task) -> None:
+        """Takes the current task with changed labels (same name, new labels): task_changed, then its model is
+        loaded again (it may no longer fit). A task of another name is ignored: `set_task` switches tasks."""
+        if task.name != self.task.name:
+            return
+        self.task = task
+        self.task_changed.emit(task)
+        self.reload_model()
 
     def reload_model(self) -> None:
         """Loads the current task's saved model again (after training, rollback or an outside change)."""
@@ -104,6 +131,7 @@ class ModelSession(QObject):
     def set_input(self, image28: np.ndarray | None) -> None:
         """Takes the preprocessed drawing (or None for an empty canvas) and asks for a prediction of it."""
         self._input = image28
+        self._hand_drawing_to_job()
         self.input_changed.emit(image28)
         self._request_prediction()
 
@@ -121,7 +149,8 @@ class ModelSession(QObject):
         """Asks the inference thread which parts of the current input drove a label (None: the top one), by
         `method`: "grad-cam" (coarse regions) or "gradient" (pixel detail).
 
-        Answered by explanation_ready with a `model.network.saliency.Explanation`, or None when there is nothing to explain.
+        Answered by explanation_ready with a `model.network.saliency.Explanation`, or None when there is nothing
+        to explain.
         """
         if self._input is None or self.predictor is None:
             self.explanation_ready.emit(None)
@@ -151,15 +180,16 @@ class ModelSession(QObject):
         if self.is_training():
             raise RuntimeError(f"Already training {self.training_task}; cancel it before starting another training.")
         task = get_task(task_name or self.task.name)
+        drawing = JobDrawing()
 
         def job(progress, should_stop, epoch_end):
             from model.training.training import train_task
 
             return train_task(task, recipe=recipe, epochs=epochs, resume=resume, progress=progress,
                               should_stop=should_stop,
-                              epoch_end=lambda keras_model: epoch_end(self._epoch_snapshot(keras_model, task)))
+                              epoch_end=lambda keras_model: epoch_end(_epoch_snapshot(keras_model, task, drawing)))
 
-        self.start_job(task.name, recipe, job)
+        self.start_job(JobKind.TRAIN, task.name, job, recipe=recipe, drawing=drawing)
 
     def resume(self, task_name: str | None = None) -> bool:
         """Continues a task's unfinished training with its own recipe and epochs; False if there is none."""
@@ -172,37 +202,44 @@ class ModelSession(QObject):
         self.train(state.recipe, resume=True, task_name=name, epochs=state.epochs)
         return True
 
-    def start_job(self, task_name: str, recipe: str, job) -> None:
-        """Runs any training job with the session's progress, cancel and reload handling (see TrainingWorker)."""
+    def start_job(self, kind: JobKind, task_name: str, job: Callable, *, recipe: str | None = None,
+                  drawing: JobDrawing | None = None) -> None:
+        """Runs a job on the training thread with the session's progress, cancel and reload handling.
+
+        Args:
+            kind: what the job does; it decides which signal its epochs go to.
+            task_name: the task it trains.
+            job: called on the training thread as `job(progress, should_stop, epoch_end)` (see TrainingWorker).
+            recipe: the recipe a TRAIN job trains with (shown while it runs).
+            drawing: where the session puts the drawing on the canvas, for a job that shows its network on it.
+        """
         worker = TrainingWorker(job)
         thread = QThread(self)
         thread.setObjectName(f"training-{task_name}")
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.progress.connect(self._on_training_progress)
-        worker.epoch_ended.connect(self.training_epoch_ended)
+        # Each kind's epochs have their own signal, fixed when the job starts: no listener guesses what arrives.
+        epochs_signal = {JobKind.TRAIN: self.training_epoch_ended, JobKind.RETRAIN: self.retrain_epoch_ended}.get(kind)
+        if epochs_signal is not None:
+            worker.epoch_ended.connect(epochs_signal)
         worker.finished.connect(self._on_training_finished)
         worker.failed.connect(self._on_training_failed)
         self._training_thread, self._training_worker = thread, worker
-        self.training_task, self.training_recipe, self.last_progress = task_name, recipe, None
+        self.training_task, self.training_kind, self.last_progress = task_name, kind, None
+        self.training_recipe = recipe if kind is JobKind.TRAIN else None
+        self._job_drawing = drawing
+        self._hand_drawing_to_job()
         if task_name == self.task.name and self.predictor is None:
             self._set_phase(Phase.TRAINING, f"Training {self.task.display_name}…")
-        self.training_started.emit(task_name, recipe)
+        self.training_started.emit(task_name, kind)
         self.state_changed.emit()
         thread.start()
 
-    def _epoch_snapshot(self, keras_model, task: Task):
-        """In the training thread: the network in training, run on the drawing now on the canvas."""
-        image28 = self._input
-        if image28 is None or task.name != self.task.name:
-            return None
-        try:
-            from model.network.inference import Predictor
-
-            return Predictor(keras_model, task.labels).run(image28)
-        except Exception:  # a view of training must never stop the training itself
-            traceback.print_exc()
-            return None
+    def _hand_drawing_to_job(self) -> None:
+        """On the GUI thread: gives the running job the drawing on the canvas (None while another task shows)."""
+        if self._job_drawing is not None:
+            self._job_drawing.set(self._input if self.training_task == self.task.name else None)
 
     def cancel_training(self) -> None:
         """Asks the running training to stop after the current batch; the last good model is kept."""
@@ -232,10 +269,11 @@ class ModelSession(QObject):
 
     def _end_training(self) -> str:
         thread, task_name = self._training_thread, self.training_task
+        self.ended_job_kind = self.training_kind
         thread.quit()
         thread.wait()
-        self._training_thread = self._training_worker = None
-        self.training_task = self.training_recipe = None
+        self._training_thread = self._training_worker = self._job_drawing = None
+        self.training_task = self.training_kind = self.training_recipe = None
         self.state_changed.emit()
         return task_name
 
@@ -301,3 +339,17 @@ class ModelSession(QObject):
             self._training_thread.wait()
         self._inference_thread.quit()
         self._inference_thread.wait()
+
+
+def _epoch_snapshot(keras_model, task: Task, drawing: JobDrawing):
+    """On the training thread: the network in training run on the drawing the GUI thread last handed over."""
+    image28 = drawing.get()
+    if image28 is None:
+        return None
+    try:
+        from model.network.inference import Predictor
+
+        return Predictor(keras_model, task.labels).run(image28)
+    except Exception:  # a view of training must never stop the training itself
+        traceback.print_exc()
+        return None

@@ -1,8 +1,8 @@
 """Workers that keep TensorFlow off the GUI thread: model loading and live inference, and training.
 
 Both live on their own `QThread` and talk to the window only through signals. Model modules that import
-TensorFlow (`model.network.inference`, `model.network.model_store`, `model.training.training`) are imported here, inside the worker
-threads, so the window appears before TensorFlow has finished its 5-second import.
+TensorFlow (`model.network.inference`, `model.network.model_store`, `model.training.training`) are imported
+here, inside the worker threads, so the window appears before TensorFlow has finished its 5-second import.
 """
 
 from __future__ import annotations
@@ -179,6 +179,30 @@ class InferenceWorker(QObject):
             traceback.print_exc()
             explanation = None
         self.explanation_ready.emit(request_id, explanation)
+
+
+class JobDrawing:
+    """The drawing a training job shows its network on: handed over by value from the GUI thread, read by the job.
+
+    `set` (GUI thread) keeps a read-only copy, so the job never sees a drawing change under it, and never reads
+    the window's state; `get` (the job's thread) returns the latest, or None for none.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._image: np.ndarray | None = None
+
+    def set(self, image28: np.ndarray | None) -> None:
+        frozen = None
+        if image28 is not None:
+            frozen = np.array(image28, copy=True)
+            frozen.setflags(write=False)
+        with self._lock:
+            self._image = frozen
+
+    def get(self) -> np.ndarray | None:
+        with self._lock:
+            return self._image
 
 
 class TrainingWorker(QObject):

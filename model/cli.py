@@ -153,6 +153,7 @@ def _recipe_and_epochs(task, args) -> tuple[str, int | None]:
 def _import(task, args) -> int:
     """Imports whole Quick, Draw! files into the task's streamed data (`model.collection.quickdraw`), with progress."""
     from model.collection.quickdraw import import_quickdraw
+    from model.core import names
 
     failures = 0
     for file in args.files:
@@ -167,7 +168,7 @@ def _import(task, args) -> int:
             report = import_quickdraw(file, task, limit=args.per_label, progress=show)
         except (OSError, ValueError) as error:
             failures += 1
-            _error(str(error) if str(file) in str(error) else f"{file}: {error}")
+            _error(str(error) if str(file) in str(error) else f"{names.shown(str(file))}: {error}")
             continue
         _say(report.summary())
         print(json.dumps({"file": file, "added": report.added, "skipped": report.skipped}), flush=True)

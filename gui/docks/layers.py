@@ -306,7 +306,6 @@ def install(window) -> LayerDocks:
     """Adds the activation docks to a `MainWindow` and wires them to its session (gui/extensions.py)."""
     session = window.session
     docks = LayerDocks(window)
-    window.layer_docks = docks
     session.model_changed.connect(lambda predictor, info: docks.set_predictor(predictor, session.member))
     session.prediction_ready.connect(docks.show_prediction)
     session.training_epoch_ended.connect(docks.show_prediction)

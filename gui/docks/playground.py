@@ -272,7 +272,6 @@ def _spin(low: int, high: int, value: int) -> QSpinBox:
 def install(window) -> PlaygroundDock:
     """Adds the playground to a `MainWindow`, fed with the drawing the network sees."""
     dock = PlaygroundDock(window)
-    window.playground_dock = dock
     window.add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
     window.session.input_changed.connect(dock.set_input)
     return dock

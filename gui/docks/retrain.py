@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (
 
 from gui.charts import BeforeAfterBars, ConfusionWidget, CurvesWidget
 from gui.progress_text import format_trained_at, progress_details, progress_fraction, recipe_words
+from gui.session import JobKind
 from model.collection.samples import SampleStore
 from model.collection.user_tasks import retrain_reason
 from model.network import model_store
 from model.training import correct as corrections
 from model.training.retrain_checkpoint import RetrainState, unfinished_retrain
 
-RETRAIN_RECIPE = "retrain"
-CORRECTION_RECIPE = "correction"
+MY_JOBS = (JobKind.RETRAIN, JobKind.CORRECT)
 
 
 def _percent(value) -> str:
@@ -93,7 +93,7 @@ class RetrainDock(QDockWidget):
         self.setWidget(scroll)
         session.training_started.connect(self._on_session_training_started)
         session.training_progress.connect(self._on_session_training_progress)
-        session.training_epoch_ended.connect(self._on_session_training_epoch_ended)
+        session.retrain_epoch_ended.connect(self._on_session_retrain_epoch_ended)
         session.training_finished.connect(self._on_session_training_finished)
         session.training_failed.connect(self._on_session_training_failed)
         session.state_changed.connect(self.refresh)
@@ -168,7 +168,7 @@ class RetrainDock(QDockWidget):
             return result
 
         self.curves.set_history([])
-        session.start_job(task.name, RETRAIN_RECIPE, job)
+        session.start_job(JobKind.RETRAIN, task.name, job)
         return True
 
     def start_correction(self, task_name: str, sample_id: str, label: str) -> bool:
@@ -186,7 +186,7 @@ class RetrainDock(QDockWidget):
             return correct(task, image, label, strokes, sample_id=sample_id, progress=progress,
                            should_stop=should_stop)
 
-        session.start_job(task.name, CORRECTION_RECIPE, job)
+        session.start_job(JobKind.CORRECT, task.name, job)
         return True
 
     def roll_back(self) -> None:
@@ -202,8 +202,7 @@ class RetrainDock(QDockWidget):
 
     def refresh(self, *_args) -> None:
         session, task = self._session, self._session.task
-        mine = session.is_training() and session.training_recipe in (RETRAIN_RECIPE, CORRECTION_RECIPE) \
-            and session.training_task == task.name
+        mine = session.is_training() and session.training_kind in MY_JOBS and session.training_task == task.name
         self.retrain_button.setText("Cancel" if mine else f"Retrain {task.display_name}")
         self.retrain_button.setEnabled(mine or not session.is_training())
         self.rollback_button.setEnabled(not session.is_training() and model_store.has_previous(task.name))
@@ -234,30 +233,30 @@ class RetrainDock(QDockWidget):
         else:
             self.start_retrain()
 
-    def _on_session_training_started(self, task_name: str, recipe: str) -> None:
-        self._retraining = task_name if recipe == RETRAIN_RECIPE else None
-        if recipe in (RETRAIN_RECIPE, CORRECTION_RECIPE):
+    def _on_session_training_started(self, task_name: str, kind: JobKind) -> None:
+        self._retraining = task_name if kind is JobKind.RETRAIN else None
+        if kind in MY_JOBS:
             self.progress_bar.setValue(0)
             self.progress_bar.show()
             self.details.setText("Preparing the drawings…")
         self.refresh()
 
     def _on_session_training_progress(self, progress) -> None:
-        if self._session.training_recipe in (RETRAIN_RECIPE, CORRECTION_RECIPE):
+        if self._session.training_kind in MY_JOBS:
             self.progress_bar.setValue(round(1000 * progress_fraction(progress)))
             self.details.setText(progress_details(progress))
 
-    def _on_session_training_epoch_ended(self, logs) -> None:
-        if self._session.training_recipe == RETRAIN_RECIPE and hasattr(logs, "val_accuracy"):
-            self.curves.add_epoch(logs)
+    def _on_session_retrain_epoch_ended(self, logs) -> None:
+        self.curves.add_epoch(logs)
 
     def _on_session_training_finished(self, task_name: str, result) -> None:
         self.progress_bar.hide()
-        if hasattr(result, "history"):
+        kind = self._session.ended_job_kind
+        if kind is JobKind.RETRAIN and hasattr(result, "history"):
             self._show_retrain(result)
-        elif hasattr(result, "before") and hasattr(result, "after"):
+        elif kind is JobKind.CORRECT:
             self._show_correction(result)
-        elif hasattr(result, "status") and task_name == self._retraining:  # a large set, trained streamed
+        elif kind is JobKind.RETRAIN and task_name == self._retraining:  # a large set, trained streamed
             self.details.setText(streamed_text(result))
         self._retraining = None
         self.refresh()

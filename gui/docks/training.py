@@ -214,7 +214,8 @@ class TrainingDock(QDockWidget):
         if busy_elsewhere:
             self.summary.setText(f"Training {session.training_task.capitalize()} in the background…")
         elif training:
-            self.summary.setText(f"Training {task.display_name} ({recipe_words(session.training_recipe)})…")
+            doing = session.training_recipe or session.training_kind.value  # a retrain or Correct me has no recipe
+            self.summary.setText(f"Training {task.display_name} ({recipe_words(doing)})…")
         elif session.info is not None:
             self.summary.setText(model_summary(task.display_name, session.info))
         else:

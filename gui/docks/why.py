@@ -52,6 +52,7 @@ class WhyDock(QDockWidget):
 
     def __init__(self, session, canvas, parent: QWidget | None = None) -> None:
         super().__init__("Why this label?", parent)
+        self.view_action: QAction | None = None  # its View menu entry, once installed in a window
         self.setObjectName("why_dock")
         self._session = session
         self._canvas = canvas
@@ -176,7 +177,6 @@ def _blend(image28: np.ndarray, heat: np.ndarray) -> np.ndarray:
 def install(window) -> WhyDock:
     """Adds the "Why this label?" dock to a `MainWindow`."""
     dock = WhyDock(window.session, window.canvas, window)
-    window.why_dock = dock
     window.add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
     view_menu = getattr(window, "view_menu", None)
     if view_menu is not None:
@@ -186,5 +186,5 @@ def install(window) -> WhyDock:
         action.toggled.connect(dock.toggle.setChecked)
         dock.toggle.toggled.connect(action.setChecked)
         view_menu.insertAction(view_menu.actions()[0] if view_menu.actions() else None, action)
-        window.why_action = action
+        dock.view_action = action
     return dock

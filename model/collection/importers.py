@@ -23,7 +23,7 @@ import numpy as np
 from model.collection import import_checks as checks
 from model.collection.import_report import ImportReport
 from model.collection.samples import SAVED_IMAGE_SIZE, SampleStore, quickdraw_to_strokes, validate_label
-from model.core import disk
+from model.core import disk, storage
 from model.core.preprocessing import load_image
 from model.core.strokes import drawing_bounds, render_strokes
 
@@ -209,7 +209,7 @@ def import_npy(path, store: SampleStore, labels=None, limit: int | None = None) 
     importer = _Importer(store, labels, limit)
     label = path.stem[len(_QUICKDRAW_PREFIX):] if path.stem.startswith(_QUICKDRAW_PREFIX) else path.stem
     try:
-        images = _as_images(np.load(path, allow_pickle=False))
+        images = _as_images(storage.load_npy(path))
     except (OSError, ValueError) as error:
         importer.report.skip(path.name, checks.UNREADABLE, f"not a .npy of 28x28 images ({error})")
         return importer.report
@@ -224,7 +224,7 @@ def import_npz(path, store: SampleStore, labels=None, limit: int | None = None) 
     path = Path(path)
     importer = _Importer(store, labels, limit)
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with storage.open_npz(path) as data:
             images = _as_images(data[_first_key(data, ("x", "images", "x_train"))])
             targets = np.asarray(data[_first_key(data, ("y", "labels", "y_train"))])
             names = [str(n) for n in data["label_names"]] if "label_names" in data else None
@@ -334,7 +334,7 @@ def exported_task(path) -> tuple[str, list[str]] | None:
             name = heading[0][len(prefix):] if heading and heading[0].startswith(prefix) else path.name
             name = name[:-len("-drawings")] if name.endswith("-drawings") else name
         elif path.suffix.lower() == ".npz":
-            with np.load(path, allow_pickle=False) as data:
+            with storage.open_npz(path) as data:
                 labels = [str(label) for label in data["label_names"]] if "label_names" in data else None
             name = path.stem
         else:

@@ -1,11 +1,12 @@
 """Import whole Quick, Draw! category files at scale, streaming, into a task's shard sets.
 
 Quick, Draw! publishes per category a `.npy` of 28x28 bitmaps ((N, 784) uint8, white on black) and an `.ndjson`
-of strokes, each 100,000+ drawings. `model.importers` saves every drawing as a sample (a PNG and a record each,
+of strokes, each 100,000+ drawings.
+`model.collection.importers` saves every drawing as a sample (a PNG and a record each,
 shown in the browser); that suits hundreds, not a whole category. Here a file becomes one shard set,
-`<data>/datasets/<task>/<name>/` (`model.shards`), read in chunks (the .npy through mmap, the .ndjson line by
+`<data>/datasets/<task>/<name>/` (`model.collection.shards`), read in chunks (the .npy through mmap, the .ndjson line by
 line) and preprocessed once by `preprocess`, so neither memory nor the sample browser grows with it.
-`model.streaming` trains on it with the task's drawings. Cancelling keeps the set it would have replaced.
+`model.training.streaming` trains on it with the task's drawings. Cancelling keeps the set it would have replaced.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from model.collection import import_checks as checks
 from model.collection.import_report import ImportReport
 from model.collection.shards import ShardWriter
-from model.core import paths
+from model.core import names, paths, storage
 
 _PREFIXES = ("full_numpy_bitmap_", "full_simplified_", "full_raw_")
 _CHUNK = 1024
@@ -62,7 +63,7 @@ class QuickDrawImport:
             self.left_out[label] = self.left_out.get(label, 0) + count
 
     def as_report(self, limit: int | None, file_name: str = "") -> ImportReport:
-        """Returns the same counts as a `model.import_report.ImportReport`, records named "<file> <name>"."""
+        """Returns the same counts as a `model.collection.import_report.ImportReport`, records named "<file> <name>"."""
         prefix = f"{file_name} " if file_name else ""
         return ImportReport(added=dict(self.added), skipped=[(prefix + name, reason) for name, reason in self.records],
                             skip_kinds=dict(self.skip_kinds), left_out=dict(self.left_out), limit=limit)
@@ -79,8 +80,28 @@ def label_of(path) -> str:
 
 def set_folder(path, task) -> Path:
     """Returns where the set imported from `path` lives: one per category, so importing a file again (or the
-    category's other format: its bitmaps are drawn from its strokes) replaces it."""
-    return paths.data_dir() / "datasets" / task.name / re.sub(r"[^\w.-]", "_", label_of(path))
+    category's other format: its bitmaps are drawn from its strokes) replaces it.
+
+    Raises:
+        ValueError: the file's name cannot name a folder (see `folder_name`).
+    """
+    return names.inside(paths.data_dir() / "datasets" / task.name, folder_name(path))
+
+
+def folder_name(path) -> str:
+    """Returns the name of the set's folder, from the category the file is named after, checked as every label
+    is (`model.core.names.check_name`: no "..", device names such as CON, bidi or control characters).
+
+    Raises:
+        ValueError: the name is refused; one line saying why and to rename the file.
+    """
+    path = Path(path)
+    try:
+        category = names.check_name(label_of(path), "label")
+    except ValueError as error:
+        raise ValueError(f"{names.shown(path.name)}: cannot be imported under its own name. {error} Rename the file "
+                         "after its category (for example full_numpy_bitmap_cat.npy).") from None
+    return re.sub(r"[^\w.-]", "_", category)
 
 
 def import_quickdraw(path, task, *, limit: int | None = None, rename: dict | None = None, counted: dict | None = None,
@@ -90,7 +111,7 @@ def import_quickdraw(path, task, *, limit: int | None = None, rename: dict | Non
     Args:
         path: the file; a `.npy`'s label is its name (`cat.npy`, `full_numpy_bitmap_cat.npy`), an `.ndjson`
             line's is its "word".
-        task: a `model.tasks.Task`; drawings of labels it lacks are skipped.
+        task: a `model.core.tasks.Task`; drawings of labels it lacks are skipped.
         limit: at most this many images per label (None: all).
         rename: {label in the file: label of the task} ("kitten": "cat"); labels not in it keep their name.
         counted: {label: images already imported from other files this time}, counted against `limit`.
@@ -199,7 +220,7 @@ def open_bitmaps(path) -> np.ndarray:
     """
     path = Path(path)
     try:
-        bitmaps = np.load(path, mmap_mode="r", allow_pickle=False)
+        bitmaps = storage.load_npy(path, mmap_mode="r")
     except (OSError, ValueError) as error:
         raise ValueError(f"{path.name}: not a .npy of 28x28 bitmaps ({error}).") from None
     if bitmaps.ndim not in (2, 3) or np.prod(bitmaps.shape[1:]) != 784:

@@ -1,7 +1,8 @@
 """Several Quick, Draw! files imported at scale in one go, as the window does it: what each file holds, then the
-import of all of them with one progress, one cancel and one report (`model.import_report.ImportReport`).
+import of all of them with one progress, one cancel and one report (`model.collection.import_report.ImportReport`).
 
-Each file becomes its own shard set (`model.quickdraw`), committed whole when the file is done: a cancel or a full
+Each file becomes its own shard set (`model.collection.quickdraw`),
+committed whole when the file is done: a cancel or a full
 disk keeps the files finished before it, whole, and nothing of the file it interrupted (that file's previous set,
 if any, stays).
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from model.collection import import_checks as checks
 from model.collection.import_report import ImportReport
-from model.collection.quickdraw import import_quickdraw, label_of, open_bitmaps, set_folder
+from model.collection.quickdraw import folder_name, import_quickdraw, label_of, open_bitmaps, set_folder
 from model.collection.shards import RECORD_BYTES
 from model.core import disk
 
@@ -57,13 +58,15 @@ def inspect_file(path) -> QuickDrawFile:
     """Returns what a Quick, Draw! `.npy` or `.ndjson` holds, reading only its header or first lines.
 
     Raises:
-        ValueError: it is neither, or cannot be read as one (one line: what was wrong and what was expected).
+        ValueError: it is neither, cannot be read as one, or its name cannot name its set's folder (one line: what
+            was wrong and what was expected).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"{path.name}: expected a Quick, Draw! .npy or .ndjson file, received "
                          f"{suffix or 'a file without extension'}.")
+    folder_name(path)
     if suffix == ".npy":
         return QuickDrawFile(path, label_of(path), len(open_bitmaps(path)), True)
     try:
@@ -97,7 +100,7 @@ def import_files(files, task, *, limit: int | None, rename: dict | None = None, 
 
     Args:
         files: `.npy` / `.ndjson` paths.
-        task: a `model.tasks.Task` that has every label the files' drawings get (after `rename`).
+        task: a `model.core.tasks.Task` that has every label the files' drawings get (after `rename`).
         limit: at most this many images per label, all files together (None: all).
         rename: {category in a file: label of the task}.
         progress: called with an `ImportProgress` after every chunk of every file.

@@ -16,7 +16,7 @@ _CACHE_VERSION = 1
 def read_cache(path) -> dict:
     """Returns {"<label>/<id>": ((size, mtime_ns), array or None)}; {} when missing, old or unreadable."""
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with storage.open_npz(path) as data:
             if int(data["version"]) != _CACHE_VERSION:
                 return {}
             keys, stats, arrays = data["keys"], data["stats"], data["arrays"]

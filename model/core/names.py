@@ -84,6 +84,11 @@ def inside(base: str | os.PathLike, *parts: str) -> Path:
     return path
 
 
+def shown(name: str) -> str:
+    """Returns the name fit for a message: invisible, control and bidi characters written as \\uXXXX."""
+    return "".join(f"\\u{ord(char):04x}" if unicodedata.category(char) in _INVISIBLE else char for char in name)
+
+
 def _problem(name: str) -> str:
     if len(name) > MAX_LENGTH:
         return f"it is {len(name)} characters long; keep it to {MAX_LENGTH} or fewer"

@@ -85,6 +85,49 @@ def read_json(path: str | os.PathLike, default: Any = None) -> Any:
         return default
 
 
+@contextlib.contextmanager
+def open_npz(path: str | os.PathLike) -> Iterator[Any]:
+    """Opens an .npz archive to read (a `numpy.lib.npyio.NpzFile`); its file is closed on every path.
+
+    `np.load(path)` leaves the file open when the archive is damaged, and returns an array no `with` can hold
+    when the file is a single `.npy`; here both are a ValueError, and the file is closed.
+
+    Raises:
+        OSError: the file cannot be opened.
+        ValueError: it is not a readable .npz archive (says why).
+    """
+    import zipfile
+
+    import numpy as np
+
+    with open(path, "rb") as handle:
+        try:
+            data = np.load(handle, allow_pickle=False)
+        except (EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(f"{Path(path).name} is not a readable .npz archive ({error or 'it ends early'})") from None
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError(f"{Path(path).name} holds a single array (.npy), not an .npz archive")
+        with data:
+            yield data
+
+
+def load_npy(path: str | os.PathLike, mmap_mode: str | None = None) -> Any:
+    """Returns the array in a .npy file (memory-mapped when `mmap_mode` is "r"); no file is left open on any path.
+
+    Raises:
+        OSError: the file cannot be opened.
+        ValueError: it is not a .npy array: an .npz archive (which `np.load` would return, open), a pickle, or
+            damaged (says which).
+    """
+    import numpy as np
+
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+    if magic != b"\x93NUMPY":
+        raise ValueError(f"{Path(path).name} is not a .npy array (it starts with {magic!r})")
+    return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+
+
 def _current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

@@ -4,9 +4,9 @@ Where `load_mnist` looks, in order: an explicit path, `$CONVCANVAS_MNIST`, the "
 `data_dir()/settings.json`, Keras' cache `~/.keras/datasets/mnist.npz`, then Keras' download (which
 fills that cache). Offline with none of these, `MnistUnavailableError` says how to get the file.
 
-For training, every image goes through `model.preprocessing.preprocess`, like any drawing, and the
+For training, every image goes through `model.core.preprocessing.preprocess`, like any drawing, and the
 training set gains MNIST's 1s written with a flag and some digits redrawn with a fat pen
-(`model.digit_styles`); the result is cached under
+(`model.datasets.digit_styles`); the result is cached under
 `data_dir()/cache/`, keyed by the file and the code that made it, so it is done once.
 
 The training images are rendered with `drop_faint` (thin strokes lose their faintest ink before they are
@@ -28,7 +28,7 @@ import numpy as np
 
 from model.core import settings as user_settings
 from model.core.paths import MNIST_ENV, data_dir
-from model.core.storage import atomic_write_bytes
+from model.core.storage import atomic_write_bytes, open_npz
 from model.core.training_progress import stop_if_asked
 from model.datasets.digit_styles import add_fat_pen_copies, add_flagged_ones
 from model.datasets.pen_digits import add_pen_copies
@@ -112,9 +112,9 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None, should_stop=N
     """Loads MNIST with every image passed through `preprocess`, from the cache when possible.
 
     The training set is MNIST's 60,000 images followed by flagged copies of some of its 1s and fat-pen
-    copies of some of its digits (`model.digit_styles`), rendered with `drop_faint` (see the module's
-    docstring), then thin-pen copies as a tablet records them (`model.pen_digits`) and coarse, soft
-    copies as scanners and small bitmaps hold them (`model.scan_digits`), rendered as any drawing;
+    copies of some of its digits (`model.datasets.digit_styles`), rendered with `drop_faint` (see the module's
+    docstring), then thin-pen copies as a tablet records them (`model.datasets.pen_digits`) and coarse, soft
+    copies as scanners and small bitmaps hold them (`model.datasets.scan_digits`), rendered as any drawing;
     the test set is MNIST's own 10,000, prepared as the app prepares any drawing.
 
     Args:
@@ -158,7 +158,7 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None, should_stop=N
 def _read_preprocessed(cache: Path):
     """The preprocessed MNIST in `cache`, or None when there is none or it cannot be read (it is then rebuilt)."""
     try:
-        with np.load(cache, allow_pickle=False) as data:
+        with open_npz(cache) as data:
             return _from_uint8({key: data[key] for key in ("x_train", "y_train", "x_test", "y_test")})
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
@@ -206,13 +206,13 @@ def _cache_path(source: Path) -> Path:
     stat = source.stat()
     key = hashlib.sha1(b"".join(inspect.getsource(module).encode("utf-8")
                                 for module in (preprocessing, ink, digit_styles, pen_digits, scan_digits)))
-    key.update(f"{source.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode("utf-8"))
+    key.update(f"{source.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode())
     return data_dir() / "cache" / f"mnist-preprocessed-{key.hexdigest()[:16]}.npz"
 
 
 def _read_npz(path: Path):
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open_npz(path) as data:
             missing = [key for key in _KEYS if key not in data.files]
             if missing:
                 raise MnistUnavailableError(

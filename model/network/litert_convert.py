@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.core.storage import atomic_path, atomic_write_bytes
+from model.core.storage import atomic_path, atomic_write_bytes, open_npz
 
 LOG = logging.getLogger(__name__)
 TFLITE_SUFFIX = ".tflite"
@@ -155,7 +155,7 @@ def ensure_live_files(model_path: str | os.PathLike, keras_model=None) -> None:
 def live_files_fresh(model_path: str | os.PathLike) -> bool:
     """Returns True if the model's flatbuffer and layer table exist and were made from this very file."""
     try:
-        with np.load(table_path(model_path), allow_pickle=False) as table:
+        with open_npz(table_path(model_path)) as table:
             meta = json.loads(str(table["meta"]))
         return (meta["stamp"] == model_stamp(model_path)
                 and tflite_path(model_path).stat().st_size == meta["tflite_bytes"])

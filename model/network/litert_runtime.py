@@ -14,6 +14,7 @@ import os
 
 import numpy as np
 
+from model.core.storage import open_npz
 from model.network.litert_convert import PROBABILITIES, output_name, table_path, tflite_path
 
 # One thread: for a 28x28 image a second thread costs more in hand-over than it saves, and the
@@ -94,7 +95,7 @@ class LiveModel:
 
 
 def _read_table(model_path) -> tuple[list, dict]:
-    with np.load(table_path(model_path), allow_pickle=False) as table:
+    with open_npz(table_path(model_path)) as table:
         meta = json.loads(str(table["meta"]))
         weights = {name: np.asarray(table[name], np.float32) for name in table.files if name != "meta"}
     specs = [[(name, kind, _tuples(config)) for name, kind, config in member] for member in meta["specs"]]

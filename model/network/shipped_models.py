@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.core.storage import atomic_path, read_json
+from model.core.storage import atomic_path, open_npz, read_json
 from model.network.litert_convert import TABLE_SUFFIX, TFLITE_SUFFIX, model_stamp, table_path, tflite_path
 from model.network.model_store import sidecar_path, task_model_path
 
@@ -92,7 +92,7 @@ def _stamp_table(source: Path, target: Path) -> None:
     shipped_table = table_path(source)
     if not shipped_table.is_file() or source.stat().st_size != target.stat().st_size:
         return
-    with np.load(shipped_table, allow_pickle=False) as table:
+    with open_npz(shipped_table) as table:
         arrays = {name: table[name] for name in table.files}
     meta = json.loads(str(arrays["meta"]))
     if tflite_path(target).stat().st_size != meta.get("tflite_bytes"):

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from gui.labels_dialog import LabelsDialog, NewTaskDialog
+from gui.session import JobKind
 from model.collection import user_tasks
 from model.collection.samples import SampleStore
 from model.network import model_store
@@ -130,7 +131,7 @@ def test_auto_retrain_starts_after_n_new_drawings(window, qtbot):
     with qtbot.waitSignal(window.session.training_finished, timeout=120000):
         drag(canvas, circle_points(canvas.width() / 2, canvas.height() / 2, 60))
         QTest.keyClick(window, Qt.Key.Key_1)
-        assert window.session.is_training() and window.session.training_recipe == "retrain"
+        assert window.session.is_training() and window.session.training_kind is JobKind.RETRAIN
         window.session.cancel_training()  # that it started is the point; no need to wait for it
 
 
@@ -148,3 +149,56 @@ def test_quitting_mid_retrain_loses_nothing(window, qtbot):
     assert SampleStore(task.name).counts() == {"ring": 4, "bar": 4}
     assert json.loads(model_store.sidecar_path(model_store.task_model_path(task.name)).read_text())["labels"] == \
         ["ring", "bar"]
+
+
+def test_a_retrain_sends_its_epochs_to_the_curves_and_never_to_the_layer_docks(window, qtbot):
+    task = _use_new_task(window)
+    fill_store(task.name, {"ring": 5, "bar": 5})
+    dock = window.collector.retrain_dock
+    _with_model(window, qtbot, task)
+    canvas = window.canvas
+    drag(canvas, circle_points(canvas.width() / 2, canvas.height() / 2, 80))  # what a Train would show its network on
+    to_layer_docks, retrain_epochs = [], []
+    window.session.training_epoch_ended.connect(to_layer_docks.append)
+    window.session.retrain_epoch_ended.connect(retrain_epochs.append)
+    with qtbot.waitSignal(window.session.training_finished, timeout=120000):
+        assert dock.start_retrain()
+    assert to_layer_docks == [], "the layer docks take predictions of a Train's network, never a retrain's logs"
+    assert [logs.epoch for logs in retrain_epochs] == [1]
+    assert dock.curves.history() == dock.last_result.history and len(dock.curves.history()) == 1
+
+
+def test_the_data_set_panels_import_and_export_offer_their_actions_whatever_the_menu_says(window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    shown = []
+
+    def read_and_close_the_popup():
+        popup = QApplication.activePopupWidget()
+        shown.append(popup.actions() if popup is not None else [])
+        if popup is not None:
+            popup.close()
+
+    collector = window.collector
+    for action in collector.menu.actions():
+        action.setText(f"Menü: {action.text()}")  # as a translation would: no entry starts with "Import" now
+    for request in ("import", "export"):
+        QTimer.singleShot(50, read_and_close_the_popup)
+        collector.dataset_dock.manage_requested.emit(request)  # opens the popup menu until it is closed
+    imports, exports = shown
+    assert len(imports) == 3 and "Quick, Draw!" in imports[2].text()
+    assert len(exports) == 3 and all("Export" in action.text() for action in exports)
+    assert not set(imports) & set(exports)
+
+
+def test_a_task_whose_labels_changed_is_taken_by_the_session_and_its_model_reloaded(window, qtbot):
+    task = _use_new_task(window)
+    seen = []
+    window.session.task_changed.connect(seen.append)
+    grown = user_tasks.add_label(task.name, "dot")
+    with qtbot.waitSignal(window.session.model_changed, timeout=60000):
+        window.collector.use_changed_task(grown)
+    assert window.session.task.labels == ("ring", "bar", "dot") and seen == [grown]
+    window.collector.use_changed_task(user_tasks.create_task("Other", ["a", "b"]))  # not the current task
+    assert window.session.task.name == task.name

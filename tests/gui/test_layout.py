@@ -61,6 +61,22 @@ def test_every_dock_is_listed_in_the_view_menu(window):
 
 def test_every_panel_installs_without_error(window):
     assert window.extension_errors == []
+    assert window.layer_docks is not None and window.collector is not None
+    assert window.why_action is window.why_dock.view_action and window.why_action in window.view_menu.actions()
+
+
+def test_a_panel_that_fails_to_install_is_named_and_the_window_keeps_the_others(qtbot, monkeypatch):
+    from gui import extensions
+
+    def _install_broken(window):
+        raise RuntimeError("a bug in a panel")
+
+    monkeypatch.setattr(extensions, "INSTALLERS", [extensions.INSTALLERS[0], _install_broken])
+    window = open_window(qtbot)
+    assert window.extension_errors == ["_install_broken: RuntimeError: a bug in a panel"]
+    assert window.collector is None and window.layer_docks is not None and window.playground_dock is not None
+    assert "Some panels could not be loaded" in window.statusBar().currentMessage()
+    window.close()
 
 
 # ----- the default layout at 1280×800 ---------------------------------------------------------------------

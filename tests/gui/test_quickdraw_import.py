@@ -182,3 +182,12 @@ def test_closing_the_window_mid_import_stops_it_without_leaving_half_a_set(windo
     assert not job.is_running()
     assert imported_sets(window.session.task.name) == []
     assert not list((tmp_path / "convcanvas-data").glob("datasets/*/*/*.npy"))
+
+
+def test_a_file_whose_name_cannot_name_a_folder_is_named_and_left_out(window, qtbot, tmp_path, monkeypatch):
+    unsafe = _bitmaps(tmp_path, "..", 20)  # full_numpy_bitmap_...npy: its set's folder would be datasets/<task>/..
+    dialog = _open_dialog(window, monkeypatch, [unsafe, _bitmaps(tmp_path, "circle", 20)])
+    message = window.collector.last_message.text()
+    assert "full_numpy_bitmap_...npy" in message and "Rename the file" in message
+    assert dialog.table.rowCount() == 1 and dialog.label_box(0).currentText() == "circle"
+    dialog.reject()

@@ -167,3 +167,41 @@ def test_a_missing_mnist_is_explained_without_a_traceback_but_a_bug_keeps_its_tr
     failures, printed = fails_with(ValueError("a bug"))
     assert failures == [("error", "a bug")]
     assert "Traceback" in printed and "ValueError: a bug" in printed
+
+
+def test_a_training_job_gets_the_drawing_as_a_value_handed_over_by_the_gui_thread(qtbot):
+    import threading
+
+    import numpy as np
+
+    from gui.session import JobKind, ModelSession
+    from gui.workers import JobDrawing
+
+    session = ModelSession(auto_train=False)
+    drawing, seen, step = JobDrawing(), [], threading.Semaphore(0)
+
+    def job(progress, should_stop, epoch_end):
+        for _ in range(3):
+            step.acquire(timeout=20)
+            seen.append(drawing.get())
+            epoch_end(None)
+        return None
+
+    image = np.zeros((28, 28), np.float32)
+    image[10:18, 10:18] = 1.0
+    session.set_input(image)
+    try:
+        with qtbot.waitSignal(session.training_finished, timeout=60_000):
+            session.start_job(JobKind.TRAIN, session.task.name, job, recipe="quick", drawing=drawing)
+            step.release()
+            qtbot.waitUntil(lambda: len(seen) == 1)
+            image[:] = 0.5  # the array the canvas handed over changes in place: the job keeps what it was given
+            step.release()
+            qtbot.waitUntil(lambda: len(seen) == 2)
+            session.set_task("digits")  # another task shows now: its drawing is not the training task's
+            step.release()
+    finally:
+        session.shutdown()
+    assert seen[0].max() == 1.0 and not seen[0].flags.writeable
+    assert np.array_equal(seen[1], seen[0])
+    assert seen[2] is None

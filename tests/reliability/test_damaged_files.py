@@ -222,3 +222,70 @@ def test_a_damaged_preprocessed_mnist_cache_is_rebuilt(monkeypatch, tmp_path):
     monkeypatch.setattr(mnist, "_cache_path", lambda found: cache)
     (x_train, y_train), (x_test, _) = mnist.load_mnist_preprocessed(source)
     assert x_train.shape == (4, 28, 28) and x_test.shape == (2, 28, 28) and y_train.tolist() == [0, 1, 2, 3]
+
+
+GOOD_RETRAIN_STATE = {"task": "shapes", "labels": SHAPE_LABELS, "epochs": 3, "from_scratch": False,
+                      "started_from": "", "epoch": 1}
+WRONG_RETRAIN_STATES = {
+    "epoch a string": {**GOOD_RETRAIN_STATE, "epoch": "x"},
+    "epochs a string": {**GOOD_RETRAIN_STATE, "epochs": "3"},
+    "labels a number": {"labels": 5},
+    "labels of numbers": {**GOOD_RETRAIN_STATE, "labels": [1, 2, 3]},
+    "from_scratch a string": {**GOOD_RETRAIN_STATE, "from_scratch": "yes"},
+    "started_from a number": {**GOOD_RETRAIN_STATE, "started_from": 5},
+    "epoch out of range": {**GOOD_RETRAIN_STATE, "epoch": -1},
+    "a list": [1, 2],
+    "a string": "text",
+    "null": None,
+}
+
+
+def _retrain_state_file(content: bytes) -> Path:
+    from model.training.retrain_checkpoint import checkpoint_dir as retrain_dir
+
+    folder = retrain_dir("shapes")
+    folder.mkdir(parents=True)
+    (folder / "model.keras").write_bytes(b"network after epoch 1")
+    (folder / "state.json").write_bytes(content)
+    return folder / "state.json"
+
+
+def test_a_good_retrain_state_offers_a_resume():
+    from model.core.tasks import get_task
+    from model.training.retrain_checkpoint import unfinished_retrain
+
+    _retrain_state_file(json.dumps(GOOD_RETRAIN_STATE).encode())
+    state = unfinished_retrain(get_task("shapes"))
+    assert state is not None and (state.epoch, state.epochs) == (1, 3)
+    assert notices_naming("state.json") == []
+
+
+@pytest.mark.parametrize("values", WRONG_RETRAIN_STATES.values(), ids=WRONG_RETRAIN_STATES.keys())
+def test_retrain_state_of_wrong_types_is_set_aside_and_no_resume_offered(values):
+    from model.core.tasks import get_task
+    from model.training.retrain_checkpoint import unfinished_retrain
+
+    state_file = _retrain_state_file(json.dumps(values).encode())
+    assert unfinished_retrain(get_task("shapes")) is None
+    assert len(notices_naming(state_file)) == 1
+    assert json.loads(state_file.with_name("state.json.corrupt").read_text()) == values
+
+
+@pytest.mark.parametrize("content", DAMAGED_JSON.values(), ids=DAMAGED_JSON.keys())
+def test_a_damaged_retrain_state_is_set_aside_and_no_resume_offered(content):
+    from model.core.tasks import get_task
+    from model.training.retrain_checkpoint import unfinished_retrain
+
+    state_file = _retrain_state_file(content)
+    assert unfinished_retrain(get_task("shapes")) is None
+    assert len(notices_naming(state_file)) == 1
+    assert state_file.with_name("state.json.corrupt").read_bytes() == content
+
+
+def test_a_retrain_state_past_its_first_epoch_without_its_network_offers_no_resume():
+    from model.core.tasks import get_task
+    from model.training.retrain_checkpoint import unfinished_retrain
+
+    state_file = _retrain_state_file(json.dumps(GOOD_RETRAIN_STATE).encode())
+    state_file.with_name("model.keras").unlink()
+    assert unfinished_retrain(get_task("shapes")) is None  # resuming would have no network to go on from

@@ -122,3 +122,61 @@ def test_a_label_folder_linked_outside_the_data_folder_is_not_written_through(tm
 def test_a_new_task_whose_name_would_be_too_long_is_refused():
     with pytest.raises(ValueError, match="40"):
         user_tasks.create_task("A" * 50, "a, b")
+
+
+# Quick, Draw! files are imported into a folder named after the file
+# (`model.collection.quickdraw.set_folder`); before, the
+# name passed only a character substitution: "..", "." and device names went through.
+UNSAFE_QUICKDRAW_FILES = {
+    "two dots": "...npy", "prefixed two dots": "full_numpy_bitmap_...npy", "one dot": "..ndjson",
+    "CON": "CON.npy", "prefixed nul": "full_simplified_nul.ndjson", "bidi override": "cat\u202eypn.npy",
+    "too long": "x" * 41 + ".npy",
+}
+
+
+def _quickdraw_file(folder, name: str):
+    image = np.zeros((28, 28), np.uint8)
+    cv2.line(image, (4, 14), (24, 14), 255, 3)
+    path = folder / name
+    if name.endswith(".npy"):
+        np.save(path, np.repeat(image.reshape(1, 784), 8, axis=0))
+    else:
+        record = {"word": "across", "drawing": [[[0, 100], [50, 50]]]}
+        path.write_text("\n".join(json.dumps(record) for _ in range(8)) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("name", UNSAFE_QUICKDRAW_FILES.values(), ids=UNSAFE_QUICKDRAW_FILES.keys())
+def test_a_quickdraw_file_whose_name_cannot_name_a_folder_is_refused_and_nothing_written(tmp_path, name):
+    from model.collection.quickdraw import import_quickdraw, label_of
+    from model.collection.quickdraw_files import import_files, inspect_file
+
+    task = user_tasks.create_task("Bars", ["across", "down"])
+    source = tmp_path / "source"
+    source.mkdir()
+    path = _quickdraw_file(source, name)
+    data_before = files_under(paths.data_dir())
+    with pytest.raises(ValueError, match="Rename the file") as raised:
+        inspect_file(path)
+    message = str(raised.value)
+    assert "\n" not in message and "\u202e" not in message
+    with pytest.raises(ValueError, match="Rename the file"):  # even when its drawings are given a task's label
+        import_quickdraw(path, task, rename={label_of(path): "across"})
+    report = import_files([path], task, limit=None, rename={label_of(path): "across"})
+    assert report.total == 0 and len(report.skipped) == 1
+    assert files_under(paths.data_dir()) == data_before
+
+
+def test_the_import_command_refuses_an_unsafe_quickdraw_file_in_one_line(tmp_path, capsys):
+    user_tasks.create_task("Bars", ["across", "down"])
+    source = tmp_path / "source"
+    source.mkdir()
+    good, bad = _quickdraw_file(source, "across.npy"), _quickdraw_file(source, "CON.npy")
+    assert main.main(["import", "--task", "bars", str(bad), str(good)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    assert [line for line in err.splitlines() if "CON" in line] == [
+        line for line in err.splitlines() if "Rename the file" in line] != []
+    assert json.loads(out.splitlines()[-1])["added"] == {"across": 8}, "the good file is still imported"
+    assert (paths.data_dir() / "datasets" / "bars" / "across").is_dir()
+    assert not (paths.data_dir() / "datasets" / "bars" / "CON").exists()
