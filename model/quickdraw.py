@@ -5,7 +5,9 @@ of strokes, each 100,000+ drawings. `model.importers` saves every drawing as a s
 shown in the browser); that suits hundreds, not a whole category. Here a file becomes one shard set,
 `<data>/datasets/<task>/<name>/` (`model.shards`), read in chunks (the .npy through mmap, the .ndjson line by
 line) and preprocessed once by `preprocess`, so neither memory nor the sample browser grows with it.
-`model.streaming` trains on it with the task's drawings. Cancelling keeps the set it would have replaced.
+`model.streaming` trains on it with the task's drawings (Shapes and Digits, which take files of their own
+labels only, mix a sample of it into their built-in data: `model.imported_data`). Cancelling keeps the set it
+would have replaced.
 """
 
 from __future__ import annotations
@@ -77,6 +79,12 @@ def label_of(path) -> str:
     return stem
 
 
+def refusal(task, label: str) -> str:
+    """Returns the one line refusing drawings of `label` for a built-in task that lacks the label."""
+    return (f"{task.display_name} has no label '{label}'; import into a task of your own, or add the label with "
+            "Tasks › Labels…")
+
+
 def set_folder(path, task) -> Path:
     """Returns where the set imported from `path` lives: one per category, so importing a file again (or the
     category's other format: its bitmaps are drawn from its strokes) replaces it."""
@@ -101,7 +109,8 @@ def import_quickdraw(path, task, *, limit: int | None = None, rename: dict | Non
         A `QuickDrawImport`, or None if cancelled (the task's sets are as before).
 
     Raises:
-        ValueError: the file is neither, or a `.npy` is named after no label of the task (says how to fix it).
+        ValueError: the file is neither, or a `.npy` is named after no label of the task, or any file's category
+            is no label of a built-in task (says how to fix it).
         OSError: the disk refused a shard (nothing of this file is kept).
     """
     path = Path(path)
@@ -109,6 +118,8 @@ def import_quickdraw(path, task, *, limit: int | None = None, rename: dict | Non
     if path.suffix.lower() not in readers:
         raise ValueError(f"{path.name}: expected a Quick, Draw! .npy or .ndjson file, received "
                          f"{path.suffix or 'a file without extension'}.")
+    if task.base_data is not None:
+        _refuse_other_category(path, task, rename or {})
     report = QuickDrawImport(set_folder(path, task))
     reading = _Reading(task, report, limit, rename or {}, counted or {}, should_stop or (lambda: False))
     writer = ShardWriter(report.folder, list(task.labels), source={"file": path.name, "limit": limit})
@@ -128,6 +139,16 @@ def import_quickdraw(path, task, *, limit: int | None = None, rename: dict | Non
         writer.abort()
         raise
     return report
+
+
+def _refuse_other_category(path: Path, task, rename: dict) -> None:
+    """Shapes and Digits take files of their own labels only (a whole file of another is refused, not skipped line
+    by line): their training mixes the imports in by label (`model.imported_data`)."""
+    from model.quickdraw_files import inspect_file
+
+    category = inspect_file(path).category
+    if rename.get(category, category) not in task.labels:
+        raise ValueError(refusal(task, rename.get(category, category)))
 
 
 @dataclass
