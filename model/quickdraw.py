@@ -21,7 +21,7 @@ import numpy as np
 
 from model import import_checks as checks
 from model import paths
-from model.import_report import ImportReport
+from model.import_report import ImportReport, describe_added
 from model.shards import ShardWriter
 
 _PREFIXES = ("full_numpy_bitmap_", "full_simplified_", "full_raw_")
@@ -33,9 +33,10 @@ _POLL_EVERY = 32
 @dataclass
 class QuickDrawImport:
     """What an import at scale did: images added per label, records skipped (name, reason) and counted per kind,
-    records left over the per-label limit, and where the set is."""
+    records left over the per-label limit, where the set is, and the name of the task it went into."""
 
     folder: Path
+    into: str = ""
     added: dict = field(default_factory=dict)
     records: list = field(default_factory=list)
     skip_kinds: dict = field(default_factory=dict)
@@ -51,9 +52,9 @@ class QuickDrawImport:
         return [f"{name}: {reason}" for name, reason in self.records[:20]]
 
     def summary(self) -> str:
-        added = ", ".join(f"{count} {label}" for label, count in self.added.items()) or "nothing"
+        """Returns one line: "Imported 5 drawings of 'circle' into Shapes.", then the first records skipped."""
         skipped = f" Skipped {self.skipped}: {'; '.join(self.reasons[:3])}." if self.skipped else ""
-        return f"Imported {added} into {self.folder.name}.{skipped}"
+        return f"Imported {describe_added(self.added)}{f' into {self.into}' if self.into else ''}.{skipped}"
 
     def skip(self, name: str, kind: str, reason: str) -> None:
         self.records.append((name, reason))
@@ -67,7 +68,7 @@ class QuickDrawImport:
         """Returns the same counts as a `model.import_report.ImportReport`, records named "<file> <name>"."""
         prefix = f"{file_name} " if file_name else ""
         return ImportReport(added=dict(self.added), skipped=[(prefix + name, reason) for name, reason in self.records],
-                            skip_kinds=dict(self.skip_kinds), left_out=dict(self.left_out), limit=limit)
+                            skip_kinds=dict(self.skip_kinds), left_out=dict(self.left_out), limit=limit, into=self.into)
 
 
 def label_of(path) -> str:
@@ -120,7 +121,7 @@ def import_quickdraw(path, task, *, limit: int | None = None, rename: dict | Non
                          f"{path.suffix or 'a file without extension'}.")
     if task.base_data is not None:
         _refuse_other_category(path, task, rename or {})
-    report = QuickDrawImport(set_folder(path, task))
+    report = QuickDrawImport(set_folder(path, task), task.display_name)
     reading = _Reading(task, report, limit, rename or {}, counted or {}, should_stop or (lambda: False))
     writer = ShardWriter(report.folder, list(task.labels), source={"file": path.name, "limit": limit})
     report_progress = progress or (lambda fraction, added: None)

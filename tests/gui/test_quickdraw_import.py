@@ -79,7 +79,8 @@ def test_whole_files_are_imported_into_a_new_task_up_to_the_cap_with_progress_an
     report = finished.args[0]
     assert report.added == {"circle": 100, "square": 100} and report.left_out == {"circle": 200, "square": 50}
     message = collector.last_message.text()
-    assert "Imported 100 circle, 100 square" in message and "Imported only 100 of 300 circle" in message
+    assert "Imported 100 drawings of 'circle', 100 of 'square' into Quick, Draw! circle, square." in message
+    assert "Imported only 100 of 300 circle" in message
     assert "Skipped 1 (1 not a Quick, Draw! record)" in message
     assert collector.quickdraw.progress_dialog is None and not collector.quickdraw.is_running()
     assert "circle 100 · square 100" in collector.dataset_dock.imported_note.text()
