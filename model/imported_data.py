@@ -68,7 +68,7 @@ def imported_metrics(keras_model, data, should_stop=None) -> dict:
     if data.y_imported_val is None:
         return {}
     figures = {"imported_train_samples": int(data.imported_count),
-               "imported_validation_samples": int(len(data.y_imported_val))}
+               "imported_validation_samples": len(data.y_imported_val)}
     if len(data.y_imported_val):
         from model.training import evaluate
 

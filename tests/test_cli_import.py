@@ -43,6 +43,6 @@ def test_import_of_a_label_shapes_lacks_is_refused_in_one_line_and_imports_nothi
     cat = _bitmaps(tmp_path, "cat.npy", 20)
     assert main.main(["import", "--task", "shapes", cat]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
-    assert lines == [f"error: {cat}: Shapes has no label 'cat'; import into a task of your own, or add the label "
-                     "with Tasks › Labels…"]
+    assert lines == [(f"error: {cat}: Shapes has no label 'cat'; import into a task of your own, or add the label "
+                      "with Tasks › Labels…")]
     assert imported_sets("shapes") == []
