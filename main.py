@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--mnist", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     importing = commands.add_parser("import", help="import whole Quick, Draw! .npy or .ndjson files into a task's "
-                                    "data, streamed from disk when it trains")
+                                    "data, streamed from disk when it trains (shapes and digits: files of their "
+                                    "labels, a sample of them beside the built-in data)")
     importing.add_argument("--task", required=True, help=TASK_HELP)
     importing.add_argument("--per-label", type=int, metavar="N", help="at most N drawings per label (default: all)")
     importing.add_argument("files", nargs="+", metavar="FILE", help="Quick, Draw! files (cat.npy, cat.ndjson, ...)")

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from model.collection import user_tasks
-from model.collection.quickdraw import label_of
+from model.collection.quickdraw import label_of, refusal
 from model.collection.sample_format import validate_label
 from model.core.tasks import all_tasks
 
@@ -49,9 +49,10 @@ class ImportChoice:
 class QuickDrawDialog(QDialog):
     """Asks how to import Quick, Draw! files (a list of `model.collection.quickdraw_files.QuickDrawFile`).
 
-    Each file is one category: its row offers the category as the label, or any label of the chosen task. Shapes and
-    Digits train on their built-in drawings, so the files go into a task of the user's own: an existing one (labels
-    it lacks are added) or a new one. `choice()` is what was settled once `accepted` fires.
+    Each file is one category: its row offers the category as the label, or any label of the chosen task. A task of
+    the user's own gets the labels it lacks, or a new one is made; Shapes and Digits take files of their own labels
+    only (their training mixes them in by label, `model.training.imported_data`). `choice()` is what was settled once
+    `accepted` fires.
     """
 
     def __init__(self, files, current_task, parent: QWidget | None = None) -> None:
@@ -61,11 +62,10 @@ class QuickDrawDialog(QDialog):
         self.table = self._build_table()
         self.task_box = QComboBox(self, objectName="quickdrawTask")
         for task in all_tasks().values():
-            if task.base_data is None:
-                self.task_box.addItem(task.display_name, task.name)
+            self.task_box.addItem(task.display_name, task.name)
         self.task_box.addItem("A new task…", NEW_TASK)
-        self.task_box.setCurrentIndex(max(0, self.task_box.findData(current_task.name)) if current_task.base_data
-                                      is None else self.task_box.count() - 1)
+        first = self.task_box.findData(_first_choice(current_task, self.files))
+        self.task_box.setCurrentIndex(first if first >= 0 else self.task_box.count() - 1)
         self.title_edit = QLineEdit(self, objectName="quickdrawTitle", text=_new_title(self.files))
         self.limit_box = QSpinBox(self, objectName="quickdrawLimit", minimum=1, maximum=MAX_LIMIT,
                                   value=DEFAULT_LIMIT, singleStep=1000, groupSeparatorShown=True)
@@ -103,8 +103,8 @@ class QuickDrawDialog(QDialog):
         layout = QVBoxLayout(self)
         intro = "Each file holds one category; its drawings get the label on its row."
         if current_task.base_data is not None:
-            intro += (f" {current_task.display_name} trains on its built-in drawings, so Quick, Draw! files go into "
-                      "a task of your own.")
+            intro += (f" {current_task.display_name} takes files of its own labels only, and trains on them beside "
+                      "its built-in drawings; other categories go into a task of your own.")
         layout.addWidget(QLabel(intro, self, wordWrap=True))
         layout.addWidget(self.table, 1)
         form = QFormLayout()
@@ -166,20 +166,25 @@ class QuickDrawDialog(QDialog):
         task = all_tasks()[choice.task_name]
         known = {label.lower(): label for label in task.labels}
         clash = [label for label in choice.labels if label not in task.labels and label.lower() in known]
-        return (f"{task.display_name} has the label '{known[clash[0].lower()]}'; choose it rather than "
-                f"'{clash[0]}'." if clash else "")
+        if clash:
+            return f"{task.display_name} has the label '{known[clash[0].lower()]}'; choose it rather than '{clash[0]}'."
+        foreign = [label for label in choice.labels if label not in task.labels]
+        return refusal(task, foreign[0]) if task.base_data is not None and foreign else ""
 
     # ----- slots ----------------------------------------------------------------------------------------
 
     def _on_task_box_changed(self) -> None:
         name = self.task_box.currentData()
         self.title_edit.setEnabled(name == NEW_TASK)
-        labels = list(all_tasks()[name].labels) if name != NEW_TASK else []
+        task = all_tasks()[name] if name != NEW_TASK else None
+        labels = list(task.labels) if task is not None else []
         for row, file in enumerate(self.files):
             box = self.label_box(row)
             box.blockSignals(True)
             box.clear()
-            box.addItems(labels + ([file.category] if file.category not in labels else []))
+            # A built-in task offers its own labels only; the category stays typed in, so the refusal names it.
+            own = task is not None and task.base_data is not None
+            box.addItems(labels + ([file.category] if file.category not in labels and not own else []))
             box.setCurrentText(file.category)
             box.blockSignals(False)
         self._validate()
@@ -197,8 +202,9 @@ class QuickDrawDialog(QDialog):
             return
         task = all_tasks()[choice.task_name]
         missing = [label for label in choice.labels if label not in task.labels]
+        beside = " It trains on them beside its built-in drawings." if task.base_data is not None else ""
         self.note.setText(f"Adds the label{'s' if len(missing) > 1 else ''} {', '.join(missing)} to "
-                          f"{task.display_name}." if missing else f"Into {task.display_name}'s labels.")
+                          f"{task.display_name}." if missing else f"Into {task.display_name}'s labels.{beside}")
 
 
 class ImportProgressDialog(QDialog):
@@ -242,6 +248,14 @@ class ImportProgressDialog(QDialog):
         self.cancel_button.setEnabled(False)
         self.text.setText("Cancelling… the files finished so far are kept whole.")
         self.cancel_requested.emit()
+
+
+def _first_choice(current_task, files) -> str:
+    """The task offered first: the current one, if it is the user's own or a built-in one with every file's category
+    among its labels; else a new task."""
+    if current_task.base_data is None or all(file.category in current_task.labels for file in files):
+        return current_task.name
+    return NEW_TASK
 
 
 def _new_title(files) -> str:

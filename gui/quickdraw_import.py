@@ -1,5 +1,6 @@
 """Tasks › Import Quick, Draw! files…: whole category files (.npy bitmaps, .ndjson strokes, 100,000+ drawings each)
-imported at scale into a task of the user's own, on a worker thread, with progress and a Cancel.
+imported at scale into a task of the user's own (or Shapes and Digits, files of their labels only), on a worker
+thread, with progress and a Cancel.
 
 The files become shard sets that training streams from disk (`model.collection.quickdraw_files`,
 `model.training.streaming`), not drawings in the browser, so neither memory nor the Data set panel grows with them; the

@@ -151,7 +151,8 @@ def _recipe_and_epochs(task, args) -> tuple[str, int | None]:
 
 
 def _import(task, args) -> int:
-    """Imports whole Quick, Draw! files into the task's streamed data (`model.collection.quickdraw`), with progress."""
+    """Imports whole Quick, Draw! files into the task's imported sets (`model.collection.quickdraw`), with
+    progress; a built-in task takes files of its own labels only."""
     from model.collection.quickdraw import import_quickdraw
     from model.core import names
 

@@ -17,6 +17,7 @@ class ImportReport:
         left_out: {label: records not imported because the label had reached `limit`}.
         limit: the per-label limit the import ran with (None: none).
         stopped: why the import stopped before the end (a full or read-only disk), else "".
+        into: the name of the task imported into, for the summary ("" leaves it out).
     """
 
     added: dict[str, int] = field(default_factory=dict)
@@ -26,6 +27,7 @@ class ImportReport:
     left_out: dict[str, int] = field(default_factory=dict)
     limit: int | None = None
     stopped: str = ""
+    into: str = ""
 
     @property
     def total(self) -> int:
@@ -46,12 +48,12 @@ class ImportReport:
         self.sample_ids += other.sample_ids
         self.limit = other.limit if other.limit is not None else self.limit
         self.stopped = self.stopped or other.stopped
+        self.into = self.into or other.into
 
     def summary(self) -> str:
         """Returns a few sentences for the user: what was added, what was left over the limit and why, what was
         skipped (counts per reason, then the first names) and why the import stopped early, if it did."""
-        added = ", ".join(f"{count:,} {label}" for label, count in self.added.items()) or "nothing"
-        text = f"Imported {added}."
+        text = f"Imported {describe_added(self.added)}{f' into {self.into}' if self.into else ''}."
         if self.left_out:
             found = ", ".join(f"{self.added.get(label, 0):,} of {self.added.get(label, 0) + count:,} {label}"
                               for label, count in self.left_out.items())
@@ -76,3 +78,12 @@ class ImportReport:
         if len(self.skipped) > most:
             lines.append(f"... and {len(self.skipped) - most:,} more.")
         return "\n".join(lines).strip()
+
+
+def describe_added(added: dict) -> str:
+    """Says what an import added: "5 drawings of 'circle'", "1,200 drawings of 'circle', 300 of 'square'", "nothing"."""
+    if not added:
+        return "nothing"
+    (label, count), *others = added.items()
+    first = f"{count:,} drawing{'' if count == 1 else 's'} of '{label}'"
+    return ", ".join([first] + [f"{count:,} of '{label}'" for label, count in others])

@@ -6,7 +6,9 @@ of strokes, each 100,000+ drawings.
 shown in the browser); that suits hundreds, not a whole category. Here a file becomes one shard set,
 `<data>/datasets/<task>/<name>/` (`model.collection.shards`), read in chunks (the .npy through mmap, the .ndjson line by
 line) and preprocessed once by `preprocess`, so neither memory nor the sample browser grows with it.
-`model.training.streaming` trains on it with the task's drawings. Cancelling keeps the set it would have replaced.
+`model.training.streaming` trains on it with the task's drawings (Shapes and Digits, which take files of their own
+labels only, mix a sample of it into their built-in data: `model.training.imported_data`). Cancelling keeps the set it
+would have replaced.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from model.collection import import_checks as checks
-from model.collection.import_report import ImportReport
+from model.collection.import_report import ImportReport, describe_added
 from model.collection.shards import ShardWriter
 from model.core import names, paths, storage
 
@@ -32,9 +34,10 @@ _POLL_EVERY = 32
 @dataclass
 class QuickDrawImport:
     """What an import at scale did: images added per label, records skipped (name, reason) and counted per kind,
-    records left over the per-label limit, and where the set is."""
+    records left over the per-label limit, where the set is, and the name of the task it went into."""
 
     folder: Path
+    into: str = ""
     added: dict = field(default_factory=dict)
     records: list = field(default_factory=list)
     skip_kinds: dict = field(default_factory=dict)
@@ -50,9 +53,9 @@ class QuickDrawImport:
         return [f"{name}: {reason}" for name, reason in self.records[:20]]
 
     def summary(self) -> str:
-        added = ", ".join(f"{count} {label}" for label, count in self.added.items()) or "nothing"
+        """Returns one line: "Imported 5 drawings of 'circle' into Shapes.", then the first records skipped."""
         skipped = f" Skipped {self.skipped}: {'; '.join(self.reasons[:3])}." if self.skipped else ""
-        return f"Imported {added} into {self.folder.name}.{skipped}"
+        return f"Imported {describe_added(self.added)}{f' into {self.into}' if self.into else ''}.{skipped}"
 
     def skip(self, name: str, kind: str, reason: str) -> None:
         self.records.append((name, reason))
@@ -66,7 +69,7 @@ class QuickDrawImport:
         """Returns the same counts as a `model.collection.import_report.ImportReport`, records named "<file> <name>"."""
         prefix = f"{file_name} " if file_name else ""
         return ImportReport(added=dict(self.added), skipped=[(prefix + name, reason) for name, reason in self.records],
-                            skip_kinds=dict(self.skip_kinds), left_out=dict(self.left_out), limit=limit)
+                            skip_kinds=dict(self.skip_kinds), left_out=dict(self.left_out), limit=limit, into=self.into)
 
 
 def label_of(path) -> str:
@@ -76,6 +79,12 @@ def label_of(path) -> str:
         if stem.startswith(prefix):
             return stem[len(prefix):]
     return stem
+
+
+def refusal(task, label: str) -> str:
+    """Returns the one line refusing drawings of `label` for a built-in task that lacks the label."""
+    return (f"{task.display_name} has no label '{label}'; import into a task of your own, or add the label with "
+            "Tasks › Labels…")
 
 
 def set_folder(path, task) -> Path:
@@ -122,7 +131,8 @@ def import_quickdraw(path, task, *, limit: int | None = None, rename: dict | Non
         A `QuickDrawImport`, or None if cancelled (the task's sets are as before).
 
     Raises:
-        ValueError: the file is neither, or a `.npy` is named after no label of the task (says how to fix it).
+        ValueError: the file is neither, or a `.npy` is named after no label of the task, or any file's category
+            is no label of a built-in task (says how to fix it).
         OSError: the disk refused a shard (nothing of this file is kept).
     """
     path = Path(path)
@@ -130,7 +140,9 @@ def import_quickdraw(path, task, *, limit: int | None = None, rename: dict | Non
     if path.suffix.lower() not in readers:
         raise ValueError(f"{path.name}: expected a Quick, Draw! .npy or .ndjson file, received "
                          f"{path.suffix or 'a file without extension'}.")
-    report = QuickDrawImport(set_folder(path, task))
+    if task.base_data is not None:
+        _refuse_other_category(path, task, rename or {})
+    report = QuickDrawImport(set_folder(path, task), task.display_name)
     reading = _Reading(task, report, limit, rename or {}, counted or {}, should_stop or (lambda: False))
     writer = ShardWriter(report.folder, list(task.labels), source={"file": path.name, "limit": limit})
     report_progress = progress or (lambda fraction, added: None)
@@ -149,6 +161,16 @@ def import_quickdraw(path, task, *, limit: int | None = None, rename: dict | Non
         writer.abort()
         raise
     return report
+
+
+def _refuse_other_category(path: Path, task, rename: dict) -> None:
+    """Shapes and Digits take files of their own labels only (a whole file of another is refused, not skipped line
+    by line): their training mixes the imports in by label (`model.training.imported_data`)."""
+    from model.collection.quickdraw_files import inspect_file
+
+    category = inspect_file(path).category
+    if rename.get(category, category) not in task.labels:
+        raise ValueError(refusal(task, rename.get(category, category)))
 
 
 @dataclass

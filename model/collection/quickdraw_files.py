@@ -112,7 +112,7 @@ def import_files(files, task, *, limit: int | None, rename: dict | None = None, 
         be read is skipped (named, with the reason) and the others are imported.
     """
     files = [Path(file) for file in files]
-    report, done = ImportReport(limit=limit), []
+    report, done = ImportReport(limit=limit, into=task.display_name), []
     update = progress or (lambda value: None)
     for index, path in enumerate(files):
         def progressed(fraction, added, index=index, path=path):

@@ -1,4 +1,5 @@
-"""The data a retrain mixes: a subsample of a task's base data and the user's saved drawings.
+"""The data a retrain mixes: a subsample of a task's base data (with the Quick, Draw! files imported into it) and
+the user's saved drawings.
 
 Both come as (N, 28, 28) float32 images, white on black, as `preprocess` makes them, with labels as indices into
 `task.labels`; base labels the task no longer has are dropped, and labels the user added have no base images.
@@ -18,7 +19,8 @@ def user_data(task, store=None):
 
 
 def base_data(task, per_label: int, seed: int = 0):
-    """Returns (x, y): up to `per_label` base images per label, or empty arrays for a task without base data.
+    """Returns (x, y): up to `per_label` base images per label, and as many imported training images of each label
+    (`model.training.imported_data`; never their held-out ones), or empty arrays for a task without base data.
 
     Args:
         task: a `model.core.tasks.Task`; `task.base_data` is "shapes", "mnist" or None.
@@ -47,7 +49,18 @@ def base_data(task, per_label: int, seed: int = 0):
         source_labels = DIGIT_LABELS
     else:
         raise ValueError(f"Task {task.name!r} has unknown base data {task.base_data!r}; expected 'shapes' or 'mnist'.")
-    return remap_labels(np.asarray(x, np.float32), np.asarray(y), source_labels, task.labels)
+    x, y = remap_labels(np.asarray(x, np.float32), np.asarray(y), source_labels, task.labels)
+    return _with_imported(task, x, y, per_label, seed)
+
+
+def _with_imported(task, x, y, per_label: int, seed: int):
+    from model.training.imported_data import imported_source, read_per_label
+
+    source = imported_source(task)
+    if source is None:
+        return x, y
+    x_imported, y_imported = read_per_label(source, "train", per_label, seed)
+    return np.concatenate([x, x_imported]), np.concatenate([y, y_imported])
 
 
 def remap_labels(x, y, source_labels, target_labels):

@@ -25,6 +25,7 @@ from model.core.training_progress import (  # noqa: F401  (API)
 )
 from model.training import checkpoints, distributed, training_checks
 from model.training.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (part of this module's API)
+from model.training.imported_data import add_imported, imported_metrics
 from model.training.recipes import Recipe, get_recipe
 
 LOG = logging.getLogger(__name__)
@@ -66,6 +67,10 @@ class TaskData:
     x_train_source: np.ndarray | None = None
     last_sample_id: str = ""
     stream: object = None
+    # A built-in task's imported drawings (model.training.imported_data): how many train, and their held-out images.
+    imported_count: int = 0
+    x_imported_val: np.ndarray | None = None
+    y_imported_val: np.ndarray | None = None
 
     @property
     def train_count(self) -> int:
@@ -73,9 +78,10 @@ class TaskData:
 
 
 def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0, should_stop=None) -> TaskData:
-    """Loads a task's training data: generated Shapes, MNIST for Digits (both ways, see `TaskData`), or for a
-    task of the user's own, their saved drawings in memory (`model.training.drawings_data`). (`train_task` streams a
-    user's task from disk instead when it has imported sets or more than `training_checks.STREAM_ABOVE` drawings.)
+    """Loads a task's training data: generated Shapes, MNIST for Digits (both ways, see `TaskData`), each with a
+    sample of the Quick, Draw! files imported into it (`model.training.imported_data`), or for a task of the user's
+    own, their saved drawings in memory (`model.training.drawings_data`). (`train_task` streams a user's task from
+    disk instead when it has imported sets or more than `training_checks.STREAM_ABOVE` drawings.)
 
     `should_stop` is polled per drawing or image made (None: never).
 
@@ -89,6 +95,10 @@ def load_task_data(task, recipe: Recipe, mnist_path=None, seed: int = 0, should_
 
         x_train, y_train, x_val, y_val, last = load_drawings_data(task, recipe.min_epoch_size)
         return TaskData(x_train, y_train, x_val, y_val, "your held-out drawings", last_sample_id=last)
+    return add_imported(_builtin_data(task, recipe, mnist_path, seed, should_stop), task, seed)
+
+
+def _builtin_data(task, recipe: Recipe, mnist_path, seed: int, should_stop) -> TaskData:
     if task.base_data == "shapes":
         from model.datasets.shapes import make_dataset, make_not_shapes
         from model.training.losses import NOT_ANY_LABEL
@@ -253,6 +263,7 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
         sample = np.random.default_rng(seed).permutation(len(data.x_train))[:5000]
         recalibrate_batch_norm(final, data.x_train[np.sort(sample)], should_stop=should_stop)
         metrics = evaluate(final, data.x_val, data.y_val, should_stop=should_stop)
+        metrics.update(imported_metrics(final, data, should_stop))
         metrics.update(validation=data.validation, epochs=epochs, train_seconds=round(time.monotonic() - started, 1),
                        train_samples=data.train_count)
         if data.last_sample_id:
@@ -287,10 +298,6 @@ def evaluate(keras_model, x, y, batch_size: int = 500, should_stop=None) -> dict
     accuracy = float((probabilities.argmax(axis=1) == labels).mean()) if len(x) else 0.0
     loss = float(-np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1)).mean()) if len(x) else 0.0
     return {"val_accuracy": round(accuracy, 5), "val_loss": round(loss, 5)}
-
-
-
-
 
 
 def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> CheckpointState:

@@ -59,8 +59,10 @@ def test_whole_files_are_imported_into_a_new_task_up_to_the_cap_with_progress_an
                                                                                           monkeypatch):
     collector = window.collector
     dialog = _open_dialog(window, monkeypatch, [_bitmaps(tmp_path, "circle", 300), _squares(tmp_path, 150)])
-    # Shapes trains on its built-in drawings: the files go into a new task, labelled by their categories.
-    assert dialog.task_box.currentData() == "" and dialog.title_edit.text() == "Quick, Draw! circle, square"
+    # Both are Shapes' labels, so Shapes is offered first; a new task takes them labelled by their categories.
+    assert dialog.task_box.currentData() == "shapes"
+    dialog.task_box.setCurrentIndex(dialog.task_box.findData(""))
+    assert dialog.title_edit.text() == "Quick, Draw! circle, square"
     assert [dialog.label_box(row).currentText() for row in range(2)] == ["circle", "square"]
     assert "300 and about 15" in dialog.limit_note.text()
     assert dialog.limit_box.value() == 5000
@@ -79,10 +81,34 @@ def test_whole_files_are_imported_into_a_new_task_up_to_the_cap_with_progress_an
     report = finished.args[0]
     assert report.added == {"circle": 100, "square": 100} and report.left_out == {"circle": 200, "square": 50}
     message = collector.last_message.text()
-    assert "Imported 100 circle, 100 square" in message and "Imported only 100 of 300 circle" in message
+    assert "Imported 100 drawings of 'circle', 100 of 'square' into Quick, Draw! circle, square." in message
+    assert "Imported only 100 of 300 circle" in message
     assert "Skipped 1 (1 not a Quick, Draw! record)" in message
     assert collector.quickdraw.progress_dialog is None and not collector.quickdraw.is_running()
     assert "circle 100 · square 100" in collector.dataset_dock.imported_note.text()
+
+
+def test_files_of_shapes_labels_go_into_shapes_and_a_category_it_lacks_is_refused(window, qtbot, tmp_path,
+                                                                                monkeypatch):
+    collector = window.collector
+    dialog = _open_dialog(window, monkeypatch, [_bitmaps(tmp_path, "circle", 60), _bitmaps(tmp_path, "cat", 20)])
+    assert dialog.task_box.currentData() == ""  # cat is no label of Shapes: a new task is offered first
+    dialog.task_box.setCurrentIndex(dialog.task_box.findData("shapes"))
+    assert dialog.error.text() == ("Shapes has no label 'cat'; import into a task of your own, or add the label "
+                                   "with Tasks › Labels…")
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    box = dialog.label_box(1)
+    assert [box.itemText(index) for index in range(box.count())] == ["circle", "square", "triangle"]
+    dialog.reject()
+    dialog = _open_dialog(window, monkeypatch, [_bitmaps(tmp_path, "circle", 60)])
+    assert dialog.task_box.currentData() == "shapes" and "beside its built-in drawings" in dialog.note.text()
+    with qtbot.waitSignal(collector.quickdraw.import_finished, timeout=120_000) as finished:
+        _click_import(dialog, qtbot)
+    assert finished.args[0].added == {"circle": 60}
+    assert "Imported 60 drawings of 'circle' into Shapes." in collector.last_message.text()
+    assert window.session.task.name == "shapes" and window.session.task.labels == ("circle", "square", "triangle")
+    assert imported_counts("shapes", ["circle", "square"]) == {"circle": 60, "square": 0}
+    assert "circle 60" in collector.dataset_dock.imported_note.text()
 
 
 def test_cancel_keeps_the_files_finished_whole_reports_it_and_refreshes_the_window_once(window, qtbot, tmp_path,
@@ -171,6 +197,7 @@ def test_closing_the_window_mid_import_stops_it_without_leaving_half_a_set(windo
     np.save(tmp_path / "circle.npy", np.full((3000, 784), 255, np.uint8))
     rings = user_tasks.create_task("Rings", ["circle", "oval"])
     dialog = _open_dialog(window, monkeypatch, [tmp_path / "circle.npy"])
+    dialog.task_box.setCurrentIndex(dialog.task_box.findData(""))
     assert "at least two labels" in dialog.error.text()  # a new task of one file's category alone
     dialog.task_box.setCurrentIndex(dialog.task_box.findData(rings.name))
     _click_import(dialog, qtbot)
