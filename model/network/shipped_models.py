@@ -7,12 +7,18 @@ says when and what it measured), with its live files (`model.tflite`, `model.lay
 built-in task has no model of its own, `install` copies them into the data folder; from then on the model is the
 user's like any other: Train replaces it, Retrain fine-tunes it, Roll back returns to it.
 
+To ship another model, train it and run `python -m model.network.shipped_models MODEL.keras` (its `.json` beside it
+names the task): `ship` writes it there without its optimizer's state, with live files whose table records the
+model file's SHA-256, which `install` checks before trusting them.
+
 `$CONVCANVAS_SHIPPED_MODELS` names another folder of shipped models, or turns them off when empty (the tests
 do, so that a test sees a task without a model unless it asks for one).
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -20,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.core.storage import atomic_path, open_npz, read_json
+from model.core.storage import atomic_path, atomic_write_json, open_npz, read_json
 from model.network.litert_convert import TABLE_SUFFIX, TFLITE_SUFFIX, model_stamp, table_path, tflite_path
-from model.network.model_store import sidecar_path, task_model_path
+from model.network.model_store import ModelInfo, sidecar_path, task_model_path
 
 SHIPPED_ENV = "CONVCANVAS_SHIPPED_MODELS"
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
@@ -86,18 +92,82 @@ def _copy(source: Path, target: Path) -> None:
 def _stamp_table(source: Path, target: Path) -> None:
     """Copies the shipped layer table, stamped with the installed model file it now vouches for.
 
-    The shipped table was made from the shipped file, whose modification time a checkout changes; the bytes
-    are the same, so it is checked by size and the stamp is the copy's.
+    The shipped table was made from the shipped file, whose modification time a checkout changes: it vouches
+    for the copy only if the copy's bytes are the ones it recorded (SHA-256) and the flatbuffer is the one it was
+    made with. Otherwise no table is installed and the live files are made again on first load.
     """
     shipped_table = table_path(source)
-    if not shipped_table.is_file() or source.stat().st_size != target.stat().st_size:
+    if not shipped_table.is_file():
         return
     with open_npz(shipped_table) as table:
         arrays = {name: table[name] for name in table.files}
     meta = json.loads(str(arrays["meta"]))
-    if tflite_path(target).stat().st_size != meta.get("tflite_bytes"):
+    if (meta.get("sha256") != file_sha256(target)
+            or tflite_path(target).stat().st_size != meta.get("tflite_bytes")):
         return
     meta["stamp"] = model_stamp(target)
     arrays["meta"] = np.array(json.dumps(meta))
     with atomic_path(target.with_name(target.stem + TABLE_SUFFIX)) as temporary, open(temporary, "wb") as handle:
         np.savez(handle, **arrays)
+
+
+def file_sha256(path: Path) -> str:
+    """Returns the hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ship(model_path: str | os.PathLike, folder: str | os.PathLike | None = None) -> Path:
+    """Makes a trained model of a built-in task the one shipped for it, in `folder` (default: assets/models).
+
+    Writes `<folder>/<task>/model.keras` without the optimizer's state (a fine-tuning starts a new optimizer
+    anyway; a third of the size), its sidecar, and its live files, the table recording the model file's
+    SHA-256. Each file is written atomically. Imports TensorFlow.
+
+    Returns:
+        The shipped `model.keras`.
+
+    Raises:
+        ValueError: the model has no readable `.json` sidecar naming its task.
+    """
+    import keras
+
+    from model.network.litert_convert import write_live_files
+
+    source = Path(model_path)
+    values = read_json(sidecar_path(source))
+    if not isinstance(values, dict) or not isinstance(values.get("task"), str):
+        raise ValueError(f"{sidecar_path(source)}: missing or unreadable; a shipped model needs the sidecar "
+                         "`python main.py train` writes beside it.")
+    info = ModelInfo.from_dict(values)
+    target = Path(folder or DEFAULT_DIR) / info.task / MODEL_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    keras_model = keras.models.load_model(source, compile=False)  # uncompiled: saved without an optimizer
+    with atomic_path(target) as temporary:
+        keras_model.save(temporary)
+    write_live_files(keras_model, target)
+    with open_npz(table_path(target)) as table:
+        arrays = {name: table[name] for name in table.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["sha256"] = file_sha256(target)
+    arrays["meta"] = np.array(json.dumps(meta))
+    with atomic_path(table_path(target)) as temporary, open(temporary, "wb") as handle:
+        np.savez(handle, **arrays)
+    atomic_write_json(sidecar_path(target), info.to_dict())
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Ship a trained model of a built-in task in assets/models.")
+    parser.add_argument("model", help="the trained .keras file (its .json beside it names the task)")
+    parser.add_argument("--folder", help="the shipped models' folder (default: assets/models)")
+    args = parser.parse_args(argv)
+    print(f"Shipped {ship(args.model, args.folder)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,3 +110,53 @@ def test_an_interrupted_install_leaves_no_model_and_the_next_one_completes(shipp
     monkeypatch.setattr(shipped_models.shutil, "copyfile", real_copy)
     assert shipped_models.install("shapes")
     assert live_files_fresh(model_store.task_model_path("shapes"))
+
+
+def _shipped_copy(tmp_path) -> Path:
+    folder = tmp_path / "shipped"
+    shutil.copytree(shipped_models.DEFAULT_DIR / "shapes", folder / "shapes")
+    return folder
+
+
+def test_a_shipped_table_is_trusted_only_for_the_bytes_it_was_made_from(tmp_path, monkeypatch):
+    folder = _shipped_copy(tmp_path)
+    monkeypatch.setenv(shipped_models.SHIPPED_ENV, str(folder))
+    table = litert_convert.table_path(folder / "shapes" / "model.keras")
+    with np.load(table, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["sha256"] = "0" * 64  # as if model.keras had been replaced without making its table again
+    arrays["meta"] = np.array(json.dumps(meta))
+    with open(table, "wb") as handle:
+        np.savez(handle, **arrays)
+    assert shipped_models.install("shapes")
+    installed = model_store.task_model_path("shapes")
+    assert installed.is_file() and not live_files_fresh(installed)
+
+
+def test_ship_writes_a_model_that_installs_without_conversion(tmp_path, monkeypatch):
+    import keras
+
+    from model.network.architecture import build_model
+    from model.training.recipes import QUICK_ARCHITECTURE
+
+    keras.utils.set_random_seed(3)
+    trained = tmp_path / "trained.keras"
+    labels = list(BUILTIN_TASKS["shapes"].labels)
+    network = build_model(QUICK_ARCHITECTURE, len(labels))
+    network.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    network.fit(np.zeros((4, 28, 28, 1), np.float32), np.zeros(4), epochs=1, verbose=0)  # optimizer state
+    model_store.save_model(network, model_store.ModelInfo("shapes", labels), trained)
+    shipped = shipped_models.ship(trained, tmp_path / "shipped")
+    assert shipped.stat().st_size < trained.stat().st_size  # the optimizer's state is left behind
+    monkeypatch.setenv(shipped_models.SHIPPED_ENV, str(tmp_path / "shipped"))
+
+    def no_conversion(model_path):
+        raise AssertionError(f"{model_path} was converted again; the shipped live files should be used")
+
+    monkeypatch.setattr(litert_convert, "_convert_in_child", no_conversion)
+    monkeypatch.setattr(litert_convert, "write_live_files", no_conversion)
+    predictor, _ = open_predictor("shapes")
+    image = _image28("square")
+    reference = np.asarray(network(image[None, :, :, None], training=False))[0]
+    np.testing.assert_allclose(predictor.run(image).probabilities, reference, atol=1e-5)
