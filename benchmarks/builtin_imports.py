@@ -45,8 +45,8 @@ def _write_circles(count: int) -> None:
 
 def measure(count: int, runs: int) -> str:
     from model.core.tasks import SHAPES
-    from model.training import TaskData
     from model.training.imported_data import add_imported
+    from model.training.training import TaskData
 
     _write_circles(count)
     y = np.tile(np.arange(3), PER_LABEL)

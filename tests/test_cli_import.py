@@ -8,8 +8,7 @@ import json
 import numpy as np
 
 import main
-from model import training
-from model.training import recipes
+from model.training import recipes, training
 from model.training.streaming import imported_sets
 from tests.model.training_data import bars
 

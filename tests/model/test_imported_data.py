@@ -9,14 +9,14 @@ import json
 import numpy as np
 import pytest
 
-from model import training
 from model.collection import user_tasks
 from model.collection.quickdraw import import_quickdraw
 from model.core.tasks import get_task
-from model.training import TaskData, load_task_data, recipes
+from model.training import recipes, training
 from model.training.imported_data import add_imported
 from model.training.retrain_data import base_data
 from model.training.streaming import imported_sets
+from model.training.training import TaskData, load_task_data
 from tests.model.training_data import bars
 
 
