@@ -262,8 +262,12 @@ class RetrainDock(QDockWidget):
         self.refresh()
 
     def _on_session_training_failed(self, task_name: str, kind: str, message: str) -> None:
-        self.progress_bar.hide()
-        self.details.setText(f"Retraining failed: {message}")
+        # A Train's failure is the Training panel's to show; this panel only says why its own job failed.
+        ended = self._session.ended_job_kind
+        if ended in MY_JOBS:
+            self.progress_bar.hide()
+            what = "Correcting" if ended is JobKind.CORRECT else "Retraining"
+            self.details.setText(f"{what} failed: {message}")
         self.refresh()
 
     def _show_retrain(self, result) -> None:

@@ -88,6 +88,7 @@ def test_digits_without_mnist_explains_how_to_get_it_and_shapes_still_works(wind
         window.training_dock.train_button.click()
     assert failed.args[1] == "mnist_unavailable"
     assert window.training_dock.mnist_panel.isVisible()
+    assert "failed" not in window.collector.retrain_dock.details.text(), "a Train's failure is no retrain's"
     assert "mnist.npz" in window.training_dock.mnist_message.text()
     chosen = []
     monkeypatch.setattr(window.training_dock, "start_training", lambda resume=False: chosen.append(resume))
