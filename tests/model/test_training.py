@@ -207,7 +207,8 @@ def test_augmentation_thins_and_thickens_strokes_and_keeps_images_whole():
 def test_recalibration_sets_batch_norm_statistics_to_the_clean_data():
     import keras
 
-    from model.training.training import build_member, recalibrate_batch_norm
+    from model.training.batch_norm import recalibrate_batch_norm
+    from model.training.training import build_member
 
     model = build_member(get_recipe("quick"), 3)
     x = bars_data(train=64).x_train
