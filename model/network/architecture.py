@@ -89,11 +89,14 @@ def _conv(layers, x, name, options):
         name=name,
     )
     _reject_unknown(name, options)
-    x = conv(x)
-    if batch_norm:
-        x = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"{name}_bn")(x)
-        x = layers.Activation(activation, name=f"{name}_{activation}")(x)
-    return x
+    return _normalised(layers, conv(x), name, activation) if batch_norm else conv(x)
+
+
+
+def _normalised(layers, x, name, activation):
+    """Batch norm, then the activation the conv or dense layer before it left out (it has no bias either)."""
+    x = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"{name}_bn")(x)
+    return layers.Activation(activation, name=f"{name}_{activation}")(x)
 
 
 def _pool(layers, x, name, options):
@@ -121,11 +124,7 @@ def _dense(layers, x, name, options):
         options.pop("units"), activation=None if batch_norm else activation, use_bias=not batch_norm, name=name
     )
     _reject_unknown(name, options)
-    x = dense(x)
-    if batch_norm:
-        x = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"{name}_bn")(x)
-        x = layers.Activation(activation, name=f"{name}_{activation}")(x)
-    return x
+    return _normalised(layers, dense(x), name, activation) if batch_norm else dense(x)
 
 
 def _dropout(layers, x, name, options):
