@@ -14,6 +14,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -225,12 +227,21 @@ def _run_in_pool(chunks: list[tuple[int, int, int]], workers: int, should_stop) 
         return [future.result() for future in futures]
     finally:
         # After a cancel (or an error) nothing waits for the workers: they drop the queued chunks, finish the
-        # one in hand on their own and exit.
+        # one in hand on their own and exit; at once if this process is gone (`_exit_when_orphaned`).
         pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
 def _quiet_worker() -> None:
     cv2.setNumThreads(1)  # one process per core already; OpenCV's own threads would only contend
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """A pool worker's watch: once the process that started the pool is gone (killed, or ended before its pool),
+    nothing will read this worker's chunk, and the pool's queues would hold it forever: it exits."""
+    while os.getppid() == parent:
+        time.sleep(_POLL_SECONDS)
+    os._exit(0)
 
 
 def _make_chunk(seed: int, start: int, stop: int, should_stop=None) -> np.ndarray:
