@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from gui.workers import describe_error, error_kind
+from model.training.job_errors import describe_error, error_kind
 
 
 class _Runner(QObject):

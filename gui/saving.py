@@ -13,9 +13,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QMessageBox
 
 from gui.toast import Toast
-from gui.workers import describe_error
 from model.collection.sample_writer import stores_with_failed_writes
 from model.collection.samples import SampleStore
+from model.training.job_errors import describe_error
 
 MAX_KEYED_LABELS = 10
 

@@ -1,20 +1,24 @@
 """The window's model state: the current task, its predictor, live predictions and background training.
 
-`ModelSession` owns the two worker threads (gui/workers.py) and routes their signals; the window and every
-dock read the state from here and listen to its signals. It never touches a widget.
+`ModelSession` owns the inference thread, the training thread (gui/workers.py) and the child process that runs
+training jobs (`model.training.job_process`), and routes their signals; the window and every dock read the state
+from here and listen to its signals. It never touches a widget.
 """
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable
 from enum import Enum
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
-from gui.workers import InferenceWorker, JobDrawing, TrainingWorker
+from gui.explanations import ExplanationWorker
+from gui.workers import InferenceWorker, TrainingWorker
 from model.core.tasks import Task, get_task
+from model.training.job_process import InProcessJobs, JobCall, JobProcess
+
+# The functions a job runs, by name: they are imported in the child process, never here.
+TRAIN_JOB = "model.training.jobs:train_job"
 
 
 class Phase(str, Enum):  # noqa: UP042 (StrEnum would change str(phase), which messages and tests read)
@@ -48,7 +52,7 @@ class ModelSession(QObject):
             there is nothing to predict (empty canvas, or no model).
         explanation_ready(explanation): answers request_explanation() (a `model.network.saliency.Explanation` or None).
         training_started(task_name, job_kind), training_progress(progress), training_finished(task_name, result),
-        training_failed(task_name, kind, message): any job on the training thread (`start_job`); `job_kind` is a
+        training_failed(task_name, kind, message): any job (`start_job`); `job_kind` is a
             `JobKind`, `kind` of a failure "mnist_unavailable", "disk", "not_enough_drawings" or "error".
         training_epoch_ended(prediction): after each epoch of a TRAIN job, the network in training run on the
             drawing on the canvas (a `model.network.inference.Prediction`, or None with an empty canvas or
@@ -68,6 +72,10 @@ class ModelSession(QObject):
     retrain_epoch_ended = Signal(object)
     training_finished = Signal(str, object)
     training_failed = Signal(str, str, str)
+
+    # Jobs run in a child process, so TensorFlow never loads in the window's; False runs them on the training
+    # thread instead (tests that patch what a job calls).
+    jobs_in_child_process = True
 
     def __init__(self, task_name: str = "shapes", *, auto_train: bool = True, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,8 +97,11 @@ class ModelSession(QObject):
         self._auto_trained = False
         self._training_thread: QThread | None = None
         self._training_worker: TrainingWorker | None = None
-        # The drawing a TRAIN job runs its network on after each epoch: a frozen copy, set on this (the GUI) thread.
-        self._job_drawing: JobDrawing | None = None
+        # Runs training jobs: a child process, made at the first job and kept for the next.
+        self._jobs: JobProcess | InProcessJobs | None = None
+        # Makes "Why this label?" heat maps in a child process of its own, made at the first request.
+        self._explanations: ExplanationWorker | None = None
+        self._explanations_thread: QThread | None = None
         self._start_inference_thread()
 
     # ----- task and model -------------------------------------------------------------------------------
@@ -146,7 +157,7 @@ class ModelSession(QObject):
         self._inference.submit(self._request_id, self._input, self.member)
 
     def request_explanation(self, label_index: int | None = None, method: str = "grad-cam") -> None:
-        """Asks the inference thread which parts of the current input drove a label (None: the top one), by
+        """Asks the explanation process which parts of the current input drove a label (None: the top one), by
         `method`: "grad-cam" (coarse regions) or "gradient" (pixel detail).
 
         Answered by explanation_ready with a `model.network.saliency.Explanation`, or None when there is nothing
@@ -155,9 +166,24 @@ class ModelSession(QObject):
         if self._input is None or self.predictor is None:
             self.explanation_ready.emit(None)
             return
-        self._inference.request_explanation(self._request_id, self._input, label_index, self.member, method)
+        model_path = self.predictor.model_path
+        if model_path is None:  # a predictor made in memory, not from a saved model: nothing to load there
+            self.explanation_ready.emit(None)
+            return
+        self._explanations_worker().request(self._request_id, str(model_path), self._input, label_index,
+                                            self.member, method)
 
-    def _on_inference_explanation_ready(self, request_id: int, explanation) -> None:
+    def _explanations_worker(self) -> ExplanationWorker:
+        if self._explanations is None:
+            self._explanations_thread = QThread(self)
+            self._explanations_thread.setObjectName("explanations")
+            self._explanations = ExplanationWorker()
+            self._explanations.moveToThread(self._explanations_thread)
+            self._explanations.explanation_ready.connect(self._on_explanations_explanation_ready)
+            self._explanations_thread.start()
+        return self._explanations
+
+    def _on_explanations_explanation_ready(self, request_id: int, explanation) -> None:
         if request_id == self._request_id and self._input is not None:
             self.explanation_ready.emit(explanation)
 
@@ -180,16 +206,8 @@ class ModelSession(QObject):
         if self.is_training():
             raise RuntimeError(f"Already training {self.training_task}; cancel it before starting another training.")
         task = get_task(task_name or self.task.name)
-        drawing = JobDrawing()
-
-        def job(progress, should_stop, epoch_end):
-            from model.training.training import train_task
-
-            return train_task(task, recipe=recipe, epochs=epochs, resume=resume, progress=progress,
-                              should_stop=should_stop,
-                              epoch_end=lambda keras_model: epoch_end(_epoch_snapshot(keras_model, task, drawing)))
-
-        self.start_job(JobKind.TRAIN, task.name, job, recipe=recipe, drawing=drawing)
+        call = JobCall(TRAIN_JOB, {"task": task, "recipe": recipe, "epochs": epochs, "resume": resume})
+        self.start_job(JobKind.TRAIN, task.name, call, recipe=recipe)
 
     def resume(self, task_name: str | None = None) -> bool:
         """Continues a task's unfinished training with its own recipe and epochs; False if there is none."""
@@ -202,18 +220,16 @@ class ModelSession(QObject):
         self.train(state.recipe, resume=True, task_name=name, epochs=state.epochs)
         return True
 
-    def start_job(self, kind: JobKind, task_name: str, job: Callable, *, recipe: str | None = None,
-                  drawing: JobDrawing | None = None) -> None:
-        """Runs a job on the training thread with the session's progress, cancel and reload handling.
+    def start_job(self, kind: JobKind, task_name: str, call: JobCall, *, recipe: str | None = None) -> None:
+        """Runs a job in the jobs' child process with the session's progress, cancel and reload handling.
 
         Args:
             kind: what the job does; it decides which signal its epochs go to.
             task_name: the task it trains.
-            job: called on the training thread as `job(progress, should_stop, epoch_end)` (see TrainingWorker).
+            call: the job (see `model.training.jobs`); it gets the drawing on the canvas as `drawing()`.
             recipe: the recipe a TRAIN job trains with (shown while it runs).
-            drawing: where the session puts the drawing on the canvas, for a job that shows its network on it.
         """
-        worker = TrainingWorker(job)
+        worker = TrainingWorker(self._job_runner(), call)
         thread = QThread(self)
         thread.setObjectName(f"training-{task_name}")
         worker.moveToThread(thread)
@@ -228,7 +244,6 @@ class ModelSession(QObject):
         self._training_thread, self._training_worker = thread, worker
         self.training_task, self.training_kind, self.last_progress = task_name, kind, None
         self.training_recipe = recipe if kind is JobKind.TRAIN else None
-        self._job_drawing = drawing
         self._hand_drawing_to_job()
         if task_name == self.task.name and self.predictor is None:
             self._set_phase(Phase.TRAINING, f"Training {self.task.display_name}…")
@@ -236,10 +251,15 @@ class ModelSession(QObject):
         self.state_changed.emit()
         thread.start()
 
+    def _job_runner(self) -> JobProcess | InProcessJobs:
+        if self._jobs is None:
+            self._jobs = JobProcess() if self.jobs_in_child_process else InProcessJobs()
+        return self._jobs
+
     def _hand_drawing_to_job(self) -> None:
         """On the GUI thread: gives the running job the drawing on the canvas (None while another task shows)."""
-        if self._job_drawing is not None:
-            self._job_drawing.set(self._input if self.training_task == self.task.name else None)
+        if self._jobs is not None:
+            self._jobs.drawing.set(self._input if self.training_task == self.task.name else None)
 
     def cancel_training(self) -> None:
         """Asks the running training to stop after the current batch; the last good model is kept."""
@@ -272,7 +292,7 @@ class ModelSession(QObject):
         self.ended_job_kind = self.training_kind
         thread.quit()
         thread.wait()
-        self._training_thread = self._training_worker = self._job_drawing = None
+        self._training_thread = self._training_worker = None
         self.training_task = self.training_kind = self.training_recipe = None
         self.state_changed.emit()
         return task_name
@@ -289,7 +309,6 @@ class ModelSession(QObject):
         self._inference.load_failed.connect(self._on_inference_load_failed)
         self._inference.prediction_ready.connect(self._on_inference_prediction_ready)
         self._inference.prediction_failed.connect(self._on_inference_prediction_failed)
-        self._inference.explanation_ready.connect(self._on_inference_explanation_ready)
         self._inference_thread.start()
         self._inference.request_load(self.task.name)
 
@@ -332,24 +351,17 @@ class ModelSession(QObject):
         self.state_changed.emit()
 
     def shutdown(self) -> None:
-        """Stops training (within a batch) and both threads; call before the window closes."""
+        """Stops training (within a batch), the threads and the child processes; call before the window closes."""
         if self._training_worker is not None:
             self._training_worker.cancel()
             self._training_thread.quit()
             self._training_thread.wait()
         self._inference_thread.quit()
         self._inference_thread.wait()
+        if self._jobs is not None:
+            self._jobs.close()
+        if self._explanations is not None:
+            self._explanations.close()
+            self._explanations_thread.quit()
+            self._explanations_thread.wait()
 
-
-def _epoch_snapshot(keras_model, task: Task, drawing: JobDrawing):
-    """On the training thread: the network in training run on the drawing the GUI thread last handed over."""
-    image28 = drawing.get()
-    if image28 is None:
-        return None
-    try:
-        from model.network.inference import Predictor
-
-        return Predictor(keras_model, task.labels).run(image28)
-    except Exception:  # a view of training must never stop the training itself
-        traceback.print_exc()
-        return None

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from gui.sample_model import SampleIdRole, SampleListModel
 from gui.saving import label_keys
-from gui.workers import describe_error
 from model.collection.samples import SampleStore
 from model.training.dataset_health import dataset_warnings
+from model.training.job_errors import describe_error
 from model.training.streaming import imported_counts
 
 ALL_LABELS = "__all__"

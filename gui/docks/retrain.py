@@ -28,9 +28,13 @@ from model.collection.samples import SampleStore
 from model.collection.user_tasks import retrain_reason
 from model.network import model_store
 from model.training import correct as corrections
+from model.training.job_process import JobCall
 from model.training.retrain_checkpoint import RetrainState, unfinished_retrain
 
 MY_JOBS = (JobKind.RETRAIN, JobKind.CORRECT)
+# The jobs this panel starts, by name (run in the jobs' child process, see model.training.jobs).
+RETRAIN_JOB = "model.training.jobs:retrain_job"
+CORRECT_JOB = "model.training.jobs:correct_job"
 
 
 def _percent(value) -> str:
@@ -148,27 +152,9 @@ class RetrainDock(QDockWidget):
         session = self._session
         if session.is_training():
             return False
-        task, settings = session.task, self.settings
-
-        def job(progress, should_stop, epoch_end):
-            from model.training.training_checks import streams
-
-            if task.base_data is None and streams(task):
-                # Imported files or more drawings than memory holds: trained afresh on all of it, streamed from
-                # disk, as Train and `python main.py train` do.
-                from model.training.training import train_task
-
-                return train_task(task, "quick", resume=resume, progress=progress, should_stop=should_stop)
-            from model.training.retrain import retrain
-
-            result = retrain(task, settings, progress=progress, should_stop=should_stop, epoch_end=epoch_end,
-                             resume=resume)
-            # Keep <task>/strokes.ndjson (every drawing's strokes, one line each) in step for other tools.
-            SampleStore(task.name).write_ndjson()
-            return result
-
+        call = JobCall(RETRAIN_JOB, {"task": session.task, "settings": self.settings, "resume": resume})
         self.curves.set_history([])
-        session.start_job(JobKind.RETRAIN, task.name, job)
+        session.start_job(JobKind.RETRAIN, session.task.name, call)
         return True
 
     def start_correction(self, task_name: str, sample_id: str, label: str) -> bool:
@@ -178,15 +164,9 @@ class RetrainDock(QDockWidget):
             return False
         task = session.task
         store = SampleStore(task_name)
-        image, strokes = store.image(sample_id), store.strokes(sample_id)
-
-        def job(progress, should_stop, epoch_end):
-            from model.training.correct import correct
-
-            return correct(task, image, label, strokes, sample_id=sample_id, progress=progress,
-                           should_stop=should_stop)
-
-        session.start_job(JobKind.CORRECT, task.name, job)
+        call = JobCall(CORRECT_JOB, {"task": task, "image": store.image(sample_id), "label": label,
+                                     "strokes": store.strokes(sample_id), "sample_id": sample_id})
+        session.start_job(JobKind.CORRECT, task.name, call)
         return True
 
     def roll_back(self) -> None:

@@ -163,8 +163,11 @@ def test_a_file_that_is_not_a_quick_draw_file_is_named_and_left_out(window, qtbo
 
 def test_retraining_a_set_over_the_stream_threshold_streams_it_from_disk_as_the_command_line_does(window, qtbot,
                                                                                                  monkeypatch):
+    from gui.session import ModelSession
     from model.training import recipes, streaming, training_checks
 
+    # The patches below must reach the job, so it runs on the training thread instead of the jobs' child process.
+    monkeypatch.setattr(ModelSession, "jobs_in_child_process", False)
     monkeypatch.setattr(training_checks, "STREAM_ABOVE", 8)
     small = [{"type": "conv", "filters": 8}, {"type": "pool"}, {"type": "flatten"}, {"type": "dense", "units": 16}]
     monkeypatch.setitem(recipes.RECIPES, "quick", recipes.RECIPES["quick"].with_overrides(

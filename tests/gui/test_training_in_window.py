@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 from drawing import drag, line_points
 from PySide6.QtCore import QTimer
+from training_jobs import EPOCHS_VARIABLE
 
-import model.training.training as training
+import gui.session as session_module
 from gui.main_window import MainWindow
 from gui.session import Phase
-from model.training.recipes import get_recipe
-from tests.model.training_data import bars_data
 
 
 @pytest.fixture
 def fast_training(monkeypatch):
-    """Makes every training in the window a small run on bars, so a test trains in a second or two."""
-    data = bars_data(train=384, val=96)
-    small = get_recipe("quick").with_overrides(batch_size=32)
+    """Makes every training in the window a small run on bars (in the jobs' child process, as the app trains), so
+    a test trains in a few seconds."""
 
     def configure(epochs: int):
-        real = training.train_task.__wrapped__ if hasattr(training.train_task, "__wrapped__") else training.train_task
-        monkeypatch.setattr(training, "train_task", functools.wraps(real)(
-            lambda task, recipe="quick", **options: real(task, small, **{**options, "epochs": epochs, "data": data})))
+        monkeypatch.setattr(session_module, "TRAIN_JOB", "tests.gui.training_jobs:small_train_job")
+        monkeypatch.setenv(EPOCHS_VARIABLE, str(epochs))
 
     return configure
 
@@ -151,58 +146,83 @@ def test_train_with_an_unfinished_training_offers_to_resume_it_with_its_own_reci
 
 def test_a_missing_mnist_is_explained_without_a_traceback_but_a_bug_keeps_its_traceback(capsys):
     from gui.workers import TrainingWorker
-    from model.datasets.mnist import MnistUnavailableError
+    from model.training.job_process import InProcessJobs, JobCall
 
-    def fails_with(error):
-        def job(**callbacks):
-            raise error
+    def fails_with(what):
         failures = []
-        worker = TrainingWorker(job)
+        worker = TrainingWorker(InProcessJobs(), JobCall("tests.model.job_functions:raises", {"what": what}))
         worker.failed.connect(lambda kind, message: failures.append((kind, message)))
         worker.run()
         return failures, capsys.readouterr().err
 
-    failures, printed = fails_with(MnistUnavailableError("MNIST is not on this computer; pass --mnist PATH."))
+    failures, printed = fails_with("mnist")
     assert failures == [("mnist_unavailable", "MNIST is not on this computer; pass --mnist PATH.")]
     assert "Traceback" not in printed
-    failures, printed = fails_with(ValueError("a bug"))
+    failures, printed = fails_with("bug")
     assert failures == [("error", "a bug")]
     assert "Traceback" in printed and "ValueError: a bug" in printed
 
 
 def test_a_training_job_gets_the_drawing_as_a_value_handed_over_by_the_gui_thread(qtbot):
-    import threading
-
     import numpy as np
 
     from gui.session import JobKind, ModelSession
-    from gui.workers import JobDrawing
+    from model.training.job_process import JobCall
 
     session = ModelSession(auto_train=False)
-    drawing, seen, step = JobDrawing(), [], threading.Semaphore(0)
-
-    def job(progress, should_stop, epoch_end):
-        for _ in range(3):
-            step.acquire(timeout=20)
-            seen.append(drawing.get())
-            epoch_end(None)
-        return None
-
+    seen = []
+    session.training_epoch_ended.connect(seen.append)
     image = np.zeros((28, 28), np.float32)
     image[10:18, 10:18] = 1.0
     session.set_input(image)
     try:
         with qtbot.waitSignal(session.training_finished, timeout=60_000):
-            session.start_job(JobKind.TRAIN, session.task.name, job, recipe="quick", drawing=drawing)
-            step.release()
-            qtbot.waitUntil(lambda: len(seen) == 1)
+            session.start_job(JobKind.TRAIN, session.task.name,
+                              JobCall("tests.gui.training_jobs:drawings_until_cancelled"), recipe="quick")
+            qtbot.waitUntil(lambda: len(seen) == 1, timeout=30_000)
             image[:] = 0.5  # the array the canvas handed over changes in place: the job keeps what it was given
-            step.release()
-            qtbot.waitUntil(lambda: len(seen) == 2)
+            qtbot.wait(200)
             session.set_task("digits")  # another task shows now: its drawing is not the training task's
-            step.release()
+            qtbot.waitUntil(lambda: len(seen) == 2, timeout=30_000)
+            session.cancel_training()
     finally:
         session.shutdown()
-    assert seen[0].max() == 1.0 and not seen[0].flags.writeable
-    assert np.array_equal(seen[1], seen[0])
-    assert seen[2] is None
+    assert seen[0].max() == 1.0 and seen[0].min() == 0.0
+    assert seen[1] is None and len(seen) == 2
+
+
+WINDOW_THAT_TRAINS = """
+import sys
+from PySide6.QtWidgets import QApplication
+import gui.session
+from gui.main_window import MainWindow
+from gui.session import Phase
+
+gui.session.TRAIN_JOB = "tests.gui.training_jobs:small_train_job"
+app = QApplication([])
+window = MainWindow("shapes", auto_train=False)
+window.show()
+ended = []
+window.session.training_finished.connect(lambda *args: ended.append(args[1].status))
+window.session.train("quick")
+while not (ended and window.session.phase == Phase.READY) and window.session.phase != Phase.ERROR:
+    app.processEvents()
+print("status", ended, window.session.phase.value, window.session.predictor.runtime)
+print("tensorflow imported:", "tensorflow" in sys.modules)
+window.close()
+"""
+
+
+def test_training_in_the_window_never_imports_tensorflow_into_the_windows_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    environment = dict(os.environ, PYTHONPATH=str(root), QT_QPA_PLATFORM="offscreen", **{EPOCHS_VARIABLE: "1"})
+    finished = subprocess.run([sys.executable, "-c", WINDOW_THAT_TRAINS], env=environment, cwd=root,
+                              capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "status ['completed'] ready litert" in finished.stdout, finished.stdout + finished.stderr[-2000:]
+    assert "tensorflow imported: False" in finished.stdout, "TensorFlow trained in the window's own process"
