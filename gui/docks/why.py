@@ -1,6 +1,6 @@
 """Why this label? A heat map over the drawing of the parts that drove the network's answer.
 
-The heat map is made in the inference thread (`ModelSession.request_explanation`); this dock only asks,
+The heat map is made in a child process (`ModelSession.request_explanation`, `gui.explanations`); this dock only asks,
 with the label and the method chosen here, then paints the answer over the canvas and over the 28x28
 view. Pick a label to ask "why square and not triangle?", and a method: gradient saliency (the default)
 or Grad-CAM (see `model.network.saliency`).

@@ -349,7 +349,7 @@ def open_predictor(task_name: str | None = None, path=None):
         live = None
     if live is None or live.num_outputs != len(info.labels):
         keras_model, info = model_store.load_model(task_name, path)  # raises the mismatch, if that is it
-        return Predictor(keras_model, info.labels), info
+        return Predictor(keras_model, info.labels, model_path=target), info
     return Predictor(None, info.labels, live=live, model_path=target), info
 
 

@@ -26,6 +26,8 @@ import cv2
 import numpy as np
 
 METHODS = ("grad-cam", "gradient")
+# The model `explain_saved` last loaded, and its file's identity: {"key": ..., "explainer": Explainer}.
+_LOADED: dict = {}
 
 
 @dataclass(frozen=True)
@@ -226,3 +228,22 @@ def smooth(heat: np.ndarray, size: int = 112, *, spread: int = 0) -> np.ndarray:
     if spread > 0:
         heat = cv2.dilate(heat, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * spread + 1, 2 * spread + 1)))
     return np.clip(cv2.resize(heat, (size, size), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
+
+
+def explain_saved(model_path, image28: np.ndarray, label_index: int | None = None, member: int = 0,
+                  method: str = "grad-cam", **_job_callbacks) -> Explanation:
+    """The heat map of one label from the model saved at `model_path`: the window's "Why this label?" job, run in a
+    child process (`model.training.job_process`) so that TensorFlow never loads in the window's.
+
+    The model and its traced functions are kept for the next call while the file is unchanged.
+    """
+    from pathlib import Path
+
+    from model.network.model_store import load_model
+
+    stat = Path(model_path).stat()
+    key = (str(model_path), stat.st_mtime_ns, stat.st_size)
+    if _LOADED.get("key") != key:
+        _LOADED.clear()
+        _LOADED.update(key=key, explainer=Explainer(load_model(path=model_path)[0]))
+    return _LOADED["explainer"].explain(image28, label_index, member=member, method=method)

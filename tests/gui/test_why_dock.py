@@ -19,14 +19,14 @@ def test_the_detail_chooser_asks_for_its_method_and_redraws_the_overlay(ready_wi
     window = ready_window
     why = window.why_dock
     requests = []
-    worker = window.session._inference
-    asked = worker.request_explanation
+    worker = window.session._explanations_worker()
+    asked = worker.request
 
     def record(*args):
         requests.append(args[-1])
         asked(*args)
 
-    monkeypatch.setattr(worker, "request_explanation", record)
+    monkeypatch.setattr(worker, "request", record)
     assert why.method() == "gradient"
     window.why_action.trigger()
     with qtbot.waitSignal(window.session.explanation_ready, timeout=30000,
