@@ -21,8 +21,10 @@ Drawings still queued for the disk in this process are written before a job star
 from __future__ import annotations
 
 import importlib
+import logging
 import multiprocessing
 import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -33,6 +35,7 @@ import numpy as np
 from model.collection.sample_writer import shared_writer
 from model.training.job_errors import describe_error, error_kind
 
+LOG = logging.getLogger(__name__)
 _PIXELS = 28 * 28
 # How often the waiting side looks whether the child is still alive, in seconds.
 _POLL_S = 0.1
@@ -109,17 +112,18 @@ class JobProcess:
     def run(self, call: JobCall, on_message: Callable) -> None:
         """Runs `call` in the child, giving each message to `on_message(kind, *values)` until the job ends.
 
-        A child that cannot start, or stops without answering (killed, out of memory), ends the job as
-        ("failed", "error", message); the next job starts a new child.
+        A child that stops without answering (killed, out of memory) ends the job as ("failed", "error",
+        message); the next job starts a new child. Where no child can start, the job runs in this process.
         """
         # Drawings this process saved but its writer thread has not written yet must be on disk for the child.
         shared_writer().drain()
         try:
             connection = self._started()
             connection.send(call)
-        except Exception as error:
+        except Exception as error:  # no child processes here (a sandbox): the job still runs, in this process
             self._forget()
-            on_message("failed", "error", f"The training process could not start: {describe_error(error)}")
+            LOG.warning("Jobs run in this process, as no child process could start: %s", describe_error(error))
+            on_message(*answer(call, lambda message: on_message(*message), self._stop.is_set, self.drawing))
             return
         while True:
             message = self._next_message(connection)
@@ -237,7 +241,11 @@ def _serve(connection, stop, drawing: SharedDrawing) -> None:
         except (EOFError, OSError):
             return
         if call is None:
-            return
+            # Nothing is left to save, and an interpreter's exit would wait for any pool a cancelled job left
+            # finishing its chunk (the window waits for this process): leave at once; orphaned workers follow.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         message = answer(call, connection.send, should_stop, drawing)
         try:
             connection.send(message)

@@ -138,3 +138,13 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
         return "Z"
+
+
+def test_where_no_child_can_start_the_job_runs_in_this_process(jobs, monkeypatch):
+    def no_processes(*args, **kwargs):
+        raise OSError("no processes in this sandbox")
+
+    monkeypatch.setattr(jobs._context, "Process", no_processes)
+    messages = run(jobs, "echo", values=[7])
+    assert messages[0] == ("progress", 7) and messages[-1][0] == "finished"
+    assert messages[-1][1]["pid"] == os.getpid()
