@@ -20,6 +20,7 @@ Drawings still queued for the disk in this process are written before a job star
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import multiprocessing
@@ -37,6 +38,8 @@ from model.training.job_errors import describe_error, error_kind
 
 LOG = logging.getLogger(__name__)
 _PIXELS = 28 * 28
+# How much lower than the window the child's CPU priority is (and its pools'), as `nice` counts.
+_NICENESS = 5
 # How often the waiting side looks whether the child is still alive, in seconds.
 _POLL_S = 0.1
 
@@ -231,6 +234,8 @@ def answer(call: JobCall, send: Callable, should_stop: Callable, drawing: Shared
 def _serve(connection, stop, drawing: SharedDrawing) -> None:
     """The child's loop: one job per call received, until None or the window's end of the pipe closes."""
     parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: no os.nice (Windows)
+        os.nice(_NICENESS)  # the window (and the person drawing) comes first; alone, training runs as fast
 
     def should_stop() -> bool:
         return stop.is_set() or os.getppid() != parent  # the app was closed, or killed
