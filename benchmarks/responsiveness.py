@@ -8,10 +8,13 @@
    interval) until the first prediction of a drawing; old = $CONVCANVAS_LIVE_RUNTIME=tensorflow, the
    path before LiteRT (TensorFlow imported and the Keras model loaded at start). Then a first start on an
    empty data folder, where the shipped model (model/network/shipped_models.py) is installed.
-4. Saving (key-press save, data set browser): kept by benchmarks/saving.py; see SAVING below.
+4. Saving (key-press save, data set browser): benchmarks/saving.py, run as it is.
+5. Training starts: the real window's event loop for the first seconds of its first training of a run
+   (benchmarks/training_probe.py); old = the job on the window's own training thread, new = in the jobs'
+   child process (`model.training.job_process`).
 
     nice -n 10 python benchmarks/responsiveness.py [--model SHAPES_QUICK.keras] [--best-model M.keras]
-        [--runs 300] [--frames 150] [--starts 3]
+        [--runs 300] [--frames 150] [--starts 3] [--trainings 3] [--sections 1,2,3,4,5]
 
 Figures are medians and 95th percentiles in milliseconds unless said; the machine's 2 cores are shared,
 so compare the columns of one run, not runs of different days.
@@ -37,8 +40,8 @@ sys.path.insert(0, str(HERE))
 
 import numpy as np  # noqa: E402
 
-# SAVING: the key-press save path and the data set browser at 50,000 drawings are measured by
-# benchmarks/saving.py (its owner adds its figures there); this script runs it last if it exists.
+# The key-press save path and the data set browser at 50,000 drawings are measured by benchmarks/saving.py
+# (section 4 runs it).
 SAVING_SCRIPT = HERE / "saving.py"
 GAP_LIMIT_MS = 50.0
 
@@ -210,6 +213,33 @@ def first_start(starts: int) -> None:
           "(before shipped models: a Quick training first, 165 s on an idle machine)")
 
 
+def training_start(runs: int, seconds: float = 30.0) -> None:
+    """The event loop while a first training starts, old path (in the window's process) beside new (child)."""
+    results = {"old": [], "new": []}
+    for _ in range(runs):
+        for name, options in (("old", ["--in-thread"]), ("new", [])):
+            folder = Path(tempfile.mkdtemp(prefix="convcanvas-training-"))
+            environment = dict(os.environ, CONVCANVAS_DATA_DIR=str(folder), XDG_CONFIG_HOME=str(folder / "config"))
+            figures = folder / "figures.json"
+            subprocess.run([sys.executable, str(HERE / "training_probe.py"), "--seconds", str(seconds),
+                            "--out", str(figures), *options], env=environment, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            if not figures.is_file():
+                raise SystemExit(f"the training probe wrote no figures; run it alone: {HERE / 'training_probe.py'}")
+            results[name].append(json.loads(figures.read_text()))
+            shutil.rmtree(folder, ignore_errors=True)
+    print(f"  (first {seconds:.0f} s after clicking Train, {runs} runs each, alternating)")
+    for name in ("old", "new"):
+        longest = [max(run["intervals_ms"], default=0.0) for run in results[name]]
+        over = [sum(1 for value in run["intervals_ms"] if value > GAP_LIMIT_MS) for run in results[name]]
+        every = np.concatenate([run["intervals_ms"] for run in results[name]])
+        first = np.median([run["first_progress_s"] or np.nan for run in results[name]])
+        print(f"  {name}: longest event-loop gap per run {', '.join(f'{value:.0f}' for value in longest)} ms; "
+              f"gaps over {GAP_LIMIT_MS:.0f} ms per run {over}; probe interval {stats(every)} ms; first batch "
+              f"{first:.1f} s after the click; TensorFlow in the window's process: "
+              f"{results[name][0]['tensorflow_imported']}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a trained Shapes Quick model (.keras, its .json beside it); default: an "
@@ -218,7 +248,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--frames", type=int, default=150)
     parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--trainings", type=int, default=3, help="runs of section 5 (training starts)")
+    parser.add_argument("--sections", default="1,2,3,4,5", help="which sections to run, e.g. 1,2 or 5")
     args = parser.parse_args()
+    sections = {int(part) for part in args.sections.split(",") if part.strip()}
 
     scratch = Path(tempfile.mkdtemp(prefix="convcanvas-responsiveness-"))
     local = scratch / "quick.keras"
@@ -226,29 +259,35 @@ def main() -> int:
         quick = Path(args.model).resolve()
         shutil.copy(quick, local)
         shutil.copy(quick.with_suffix(".json"), local.with_suffix(".json"))
-    else:
+    elif sections & {1, 2, 3}:
         local = untrained_model("quick", scratch)
-    best = Path(args.best_model).resolve() if args.best_model else untrained_model("best", scratch)
     print(f"Responsiveness, old path beside new; {os.cpu_count()} CPUs (shared), load {os.getloadavg()[0]:.1f}")
-    old_quick, new_quick = predictors(local)
-    old_best, new_best = predictors(best)
-    print("1. Live path, input -> every layer's output (ms); goal: new median <= 1 ms")
-    print(" Quick:")
-    live_path(old_quick, new_quick, args.runs)
-    print(" Best (ensemble of 3):")
-    live_path(old_best, new_best, args.runs // 2)
-    print("2. Draw-to-painted docks per frame (ms); goal p95: Quick <= 8, Best <= 12")
-    for name, (old, new) in (("Quick", (old_quick, new_quick)), ("Best", (old_best, new_best))):
-        result = docks_frame(old, new, args.frames)
-        line(f"{name}: run + docks + paint", result["old"], result["new"])
-    print("3. Start with a saved model (real window, 5 ms event-loop probe); goal: no gap over 50 ms, usable <= 1 s")
-    start(local, args.starts)
-    first_start(args.starts)
-    print("4. Saving a drawing and the data set browser at 50,000 drawings:")
-    if SAVING_SCRIPT.is_file():
+    if sections & {1, 2}:
+        best = Path(args.best_model).resolve() if args.best_model else untrained_model("best", scratch)
+        old_quick, new_quick = predictors(local)
+        old_best, new_best = predictors(best)
+    if 1 in sections:
+        print("1. Live path, input -> every layer's output (ms); goal: new median <= 1 ms")
+        print(" Quick:")
+        live_path(old_quick, new_quick, args.runs)
+        print(" Best (ensemble of 3):")
+        live_path(old_best, new_best, args.runs // 2)
+    if 2 in sections:
+        print("2. Draw-to-painted docks per frame (ms); goal p95: Quick <= 8, Best <= 12")
+        for name, (old, new) in (("Quick", (old_quick, new_quick)), ("Best", (old_best, new_best))):
+            result = docks_frame(old, new, args.frames)
+            line(f"{name}: run + docks + paint", result["old"], result["new"])
+    if 3 in sections:
+        print("3. Start with a saved model (real window, 5 ms event-loop probe); goal: no gap over 50 ms, "
+              "usable <= 1 s")
+        start(local, args.starts)
+        first_start(args.starts)
+    if 4 in sections:
+        print("4. Saving a drawing and the data set browser at 50,000 drawings:")
         subprocess.run([sys.executable, str(SAVING_SCRIPT)], check=False)
-    else:
-        print("  (benchmarks/saving.py not here yet)")
+    if 5 in sections:
+        print("5. Training starts (real window, 5 ms event-loop probe); goal: no gap over 50 ms")
+        training_start(args.trainings)
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
