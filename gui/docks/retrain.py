@@ -260,7 +260,7 @@ class RetrainDock(QDockWidget):
             self.details.setText("Stopped: the previous model is kept; Resume continues the retrain.")
         else:
             self.details.setText(f"Done in {result.elapsed_s:.0f} s: {how} on {len(result.train_ids)} of your "
-                                 f"drawings" + (f" and {result.num_base} built-in ones." if result.num_base else "."))
+                                 f"drawings{_mixed_in(result)}.")
         before = "no model" if result.before_accuracy is None else _percent(result.before_accuracy)
         self.accuracy.setText(f"On {held} held-out drawings: before <b>{before}</b> "
                               f"→ after <b>{_percent(result.after_accuracy)}</b>" if held else
@@ -317,3 +317,11 @@ def describe_unfinished_retrain(state: RetrainState) -> str:
     """Returns "A retrain was interrupted after 2 of 12 epochs." (or "before its first epoch ended")."""
     done = f"after {state.epoch} of {state.epochs} epochs" if state.epoch else "before its first epoch ended"
     return f"A retrain was interrupted {done}."
+
+
+def _mixed_in(result) -> str:
+    """", 300 built-in ones and 120 from imported files" (what a retrain mixed with the person's drawings)."""
+    parts = [f"{count} {what}" for count, what in ((result.num_base, "built-in ones"),
+                                                   (getattr(result, "num_imported", 0), "from imported files"))
+             if count]
+    return "".join(f"{', ' if index == 0 else ' and '}{part}" for index, part in enumerate(parts))

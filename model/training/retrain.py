@@ -27,7 +27,7 @@ from model.network import model_store
 from model.network.inference import member_models
 from model.training import retrain_checkpoint
 from model.training.fitting import EpochLogs, RetrainProgress, fit
-from model.training.retrain_data import base_data, user_data
+from model.training.retrain_data import base_and_imported, user_data
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class RetrainResult:
         confusion: (K, K) counts, rows true labels, columns predicted, on the held-out samples after training.
         confusion_ids: the same grid of lists of sample ids.
         train_ids / validation_ids: which user samples trained and which were held out.
+        num_base / num_imported: built-in images and images of imported Quick, Draw! files mixed in.
         from_scratch: True if a new network was trained.  cancelled: True if stopped early (nothing saved).
         saved: True if the new model replaced the old one.  elapsed_s: wall time.
     """
@@ -82,6 +83,7 @@ class RetrainResult:
     train_ids: list[str] = field(default_factory=list)
     validation_ids: list[str] = field(default_factory=list)
     num_base: int = 0
+    num_imported: int = 0
     from_scratch: bool = False
     cancelled: bool = False
     saved: bool = False
@@ -192,7 +194,7 @@ def retrain(task, settings: RetrainSettings | None = None, *, progress=None, sho
     disk.ensure_writable(models_dir(task.name), model_store.expected_save_bytes(task.name))
     x_user, y_user, ids = user_data(task, store)
     train_index, val_index = split_validation(ids, y_user, settings.validation_fraction)
-    x_base, y_base = base_data(task, settings.base_per_label, settings.seed)
+    x_base, y_base, num_imported = base_and_imported(task, settings.base_per_label, settings.seed)
     _check_enough(task, y_user[train_index], len(x_base))
     progress(RetrainProgress("loading"))
     keras_model, old_labels, from_scratch = prepare_model(task)
@@ -201,7 +203,8 @@ def retrain(task, settings: RetrainSettings | None = None, *, progress=None, sho
         keras_model = retrain_checkpoint.load_network(task.name)
     from_scratch = state.from_scratch
     result = RetrainResult(task.name, list(task.labels), train_ids=ids[train_index].tolist(),
-                           validation_ids=ids[val_index].tolist(), num_base=len(x_base), from_scratch=from_scratch)
+                           validation_ids=ids[val_index].tolist(), num_base=len(x_base) - num_imported,
+                           num_imported=num_imported, from_scratch=from_scratch)
     x_val, y_val = x_user[val_index], y_user[val_index]
     if len(x_val) and old_labels is not None:
         result.before_accuracy = _accuracy_by_name(keras_model_before(task.name), old_labels, task.labels, x_val, y_val)

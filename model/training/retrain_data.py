@@ -19,8 +19,15 @@ def user_data(task, store=None):
 
 
 def base_data(task, per_label: int, seed: int = 0):
-    """Returns (x, y): up to `per_label` base images per label, and as many imported training images of each label
-    (`model.training.imported_data`; never their held-out ones), or empty arrays for a task without base data.
+    """Returns (x, y) of `base_and_imported`, without the count."""
+    x, y, _ = base_and_imported(task, per_label, seed)
+    return x, y
+
+
+def base_and_imported(task, per_label: int, seed: int = 0):
+    """Returns (x, y, imported): up to `per_label` base images per label, then as many imported training images of
+    each label (`model.training.imported_data`; never their held-out ones), `imported` of them; or empty arrays
+    for a task without base data.
 
     Args:
         task: a `model.core.tasks.Task`; `task.base_data` is "shapes", "mnist" or None.
@@ -32,7 +39,7 @@ def base_data(task, per_label: int, seed: int = 0):
             get it).
     """
     if task.base_data is None or per_label <= 0:
-        return np.zeros((0, 28, 28), np.float32), np.zeros((0,), np.int64)
+        return np.zeros((0, 28, 28), np.float32), np.zeros((0,), np.int64), 0
     if task.base_data == "shapes":
         from model.core.tasks import SHAPE_LABELS
         from model.datasets.shapes import make_dataset
@@ -58,9 +65,9 @@ def _with_imported(task, x, y, per_label: int, seed: int):
 
     source = imported_source(task)
     if source is None:
-        return x, y
+        return x, y, 0
     x_imported, y_imported = read_per_label(source, "train", per_label, seed)
-    return np.concatenate([x, x_imported]), np.concatenate([y, y_imported])
+    return np.concatenate([x, x_imported]), np.concatenate([y, y_imported]), len(x_imported)
 
 
 def remap_labels(x, y, source_labels, target_labels):

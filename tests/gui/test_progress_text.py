@@ -15,3 +15,14 @@ def test_a_model_trained_with_imported_drawings_shows_their_accuracy_apart():
 def test_a_model_without_imported_drawings_says_nothing_of_them():
     info = ModelInfo("shapes", ["circle", "square", "triangle"], recipe="quick", metrics={"val_accuracy": 0.982})
     assert model_summary("Shapes", info) == "Shapes · Quick recipe · 98.2% accuracy"
+
+
+def test_a_retrains_summary_counts_imported_drawings_apart_from_built_in_ones():
+    from types import SimpleNamespace
+
+    from gui.docks.retrain import _mixed_in
+
+    assert _mixed_in(SimpleNamespace(num_base=300, num_imported=120)) == \
+        ", 300 built-in ones and 120 from imported files"
+    assert _mixed_in(SimpleNamespace(num_base=300, num_imported=0)) == ", 300 built-in ones"
+    assert _mixed_in(SimpleNamespace(num_base=0, num_imported=0)) == ""

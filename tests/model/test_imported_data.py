@@ -14,7 +14,7 @@ from model.collection.quickdraw import import_quickdraw
 from model.core.tasks import get_task
 from model.training import recipes, training
 from model.training.imported_data import add_imported
-from model.training.retrain_data import base_data
+from model.training.retrain_data import base_and_imported, base_data
 from model.training.streaming import imported_sets
 from model.training.training import TaskData, load_task_data
 from tests.model.training_data import bars
@@ -98,3 +98,5 @@ def test_a_retrain_of_shapes_mixes_imported_training_drawings_into_its_built_in_
     imported_rows = _rows(imported.read("train")[0])
     squares = [np.round(image * 255).astype(np.uint8).tobytes() for image in x[y == 1]]
     assert sum(row in imported_rows for row in squares) == 8  # the imported 8: generated squares are not bars
+    *_, imported_count = base_and_imported(shapes, 8)
+    assert imported_count == 8, "a retrain says how many of its mixed-in images came from imported files"
