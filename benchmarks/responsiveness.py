@@ -9,8 +9,8 @@
    path before LiteRT (TensorFlow imported and the Keras model loaded at start). Then a first start on an
    empty data folder, where the shipped model (model/network/shipped_models.py) is installed.
 4. Saving (key-press save, data set browser): benchmarks/saving.py, run as it is.
-5. Training starts: the real window's event loop for the first seconds of its first training of a run
-   (benchmarks/training_probe.py); old = the job on the window's own training thread, new = in the jobs'
+5. Jobs start: the real window's event loop for the first seconds of its first training, retrain and export of
+   a run (benchmarks/training_probe.py); old = the job on the window's own training thread, new = in the jobs'
    child process (`model.training.job_process`).
 
     nice -n 10 python benchmarks/responsiveness.py [--model SHAPES_QUICK.keras] [--best-model M.keras]
@@ -214,30 +214,38 @@ def first_start(starts: int) -> None:
 
 
 def training_start(runs: int, seconds: float = 30.0) -> None:
-    """The event loop while a first training starts, old path (in the window's process) beside new (child)."""
-    results = {"old": [], "new": []}
-    for _ in range(runs):
-        for name, options in (("old", ["--in-thread"]), ("new", [])):
-            folder = Path(tempfile.mkdtemp(prefix="convcanvas-training-"))
-            environment = dict(os.environ, CONVCANVAS_DATA_DIR=str(folder), XDG_CONFIG_HOME=str(folder / "config"))
-            figures = folder / "figures.json"
-            subprocess.run([sys.executable, str(HERE / "training_probe.py"), "--seconds", str(seconds),
-                            "--out", str(figures), *options], env=environment, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-            if not figures.is_file():
-                raise SystemExit(f"the training probe wrote no figures; run it alone: {HERE / 'training_probe.py'}")
-            results[name].append(json.loads(figures.read_text()))
-            shutil.rmtree(folder, ignore_errors=True)
-    print(f"  (first {seconds:.0f} s after clicking Train, {runs} runs each, alternating)")
-    for name in ("old", "new"):
-        longest = [max(run["intervals_ms"], default=0.0) for run in results[name]]
-        over = [sum(1 for value in run["intervals_ms"] if value > GAP_LIMIT_MS) for run in results[name]]
-        every = np.concatenate([run["intervals_ms"] for run in results[name]])
-        first = np.median([run["first_progress_s"] or np.nan for run in results[name]])
-        print(f"  {name}: longest event-loop gap per run {', '.join(f'{value:.0f}' for value in longest)} ms; "
-              f"gaps over {GAP_LIMIT_MS:.0f} ms per run {over}; probe interval {stats(every)} ms; first batch "
-              f"{first:.1f} s after the click; TensorFlow in the window's process: "
-              f"{results[name][0]['tensorflow_imported']}")
+    """The event loop as a first training, retrain or export of a run starts: training and retrain by the old path
+    (in the window's process) beside the new (the jobs' child process); exports have one path (a thread)."""
+    print(f"  (first {seconds:.0f} s after the click, or until the job ended; {runs} runs each, alternating; "
+          "5,000 saved drawings for retrain and export)")
+    for job, paths in (("train", ("old", "new")), ("retrain", ("old", "new")), ("export-npz", ("new",)),
+                       ("export-folder", ("new",))):
+        results = {name: [] for name in paths}
+        for _ in range(runs):
+            for name in paths:
+                results[name].append(_probe_job(job, seconds, in_thread=name == "old"))
+        for name in paths:
+            longest = [max(run["intervals_ms"], default=0.0) for run in results[name]]
+            over = [sum(1 for value in run["intervals_ms"] if value > GAP_LIMIT_MS) for run in results[name]]
+            every = np.concatenate([run["intervals_ms"] for run in results[name]])
+            print(f"  {job} {name}: longest event-loop gap per run {', '.join(f'{value:.0f}' for value in longest)} "
+                  f"ms; gaps over {GAP_LIMIT_MS:.0f} ms per run {over} (when, s after the click: "
+                  f"{[gap[0] for run in results[name] for gap in run.get('long_gaps', [])]}); probe interval "
+                  f"{stats(every)} ms; TensorFlow in the window's process: {results[name][0]['tensorflow_imported']}")
+
+
+def _probe_job(job: str, seconds: float, in_thread: bool) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="convcanvas-training-"))
+    environment = dict(os.environ, CONVCANVAS_DATA_DIR=str(folder), XDG_CONFIG_HOME=str(folder / "config"))
+    figures = folder / "figures.json"
+    subprocess.run([sys.executable, str(HERE / "training_probe.py"), "--job", job, "--seconds", str(seconds),
+                    "--out", str(figures), *(["--in-thread"] if in_thread else [])], env=environment,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not figures.is_file():
+        raise SystemExit(f"the training probe wrote no figures; run it alone: {HERE / 'training_probe.py'}")
+    result = json.loads(figures.read_text())
+    shutil.rmtree(folder, ignore_errors=True)
+    return result
 
 
 def main() -> int:
@@ -286,7 +294,7 @@ def main() -> int:
         print("4. Saving a drawing and the data set browser at 50,000 drawings:")
         subprocess.run([sys.executable, str(SAVING_SCRIPT)], check=False)
     if 5 in sections:
-        print("5. Training starts (real window, 5 ms event-loop probe); goal: no gap over 50 ms")
+        print("5. Training, retrain and export start (real window, 5 ms event-loop probe); goal: no gap over 50 ms")
         training_start(args.trainings)
     shutil.rmtree(scratch, ignore_errors=True)
     return 0

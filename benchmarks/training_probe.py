@@ -1,11 +1,13 @@
-"""The window's event loop while its first training of a run starts; prints one JSON line.
+"""The window's event loop while its first training, retrain or export of a run starts; writes the figures.
 
-Opens the real window on a data folder with a Shapes model, draws a circle, clicks Train (Quick recipe, the
-first training of the run, so TensorFlow is not loaded yet) and records every interval of a 5 ms QTimer for
---seconds, then cancels. With --in-thread the job runs on the training thread of the window's own process, as
-before jobs moved to a child process (`model.training.job_process`); that is the old path.
+Opens the real window on a data folder with a Shapes model, draws a circle, starts the job and records every
+interval of a 5 ms QTimer for --seconds (or until the job ends), then closes. Jobs: "train" clicks Train (Quick
+recipe, the first training of the run, so TensorFlow is not loaded yet); "retrain" clicks Retrain with --drawings
+saved Shapes drawings; "export-folder" and "export-npz" export --drawings drawings from the Tasks menu's code
+path. With --in-thread a training or retrain runs on the training thread of the window's own process, as before
+jobs moved to a child process (`model.training.job_process`); that is the old path.
 
-    python benchmarks/training_probe.py --out FIGURES.json [--seconds 20] [--in-thread]
+    python benchmarks/training_probe.py --out FIGURES.json [--job train] [--seconds 20] [--drawings N] [--in-thread]
 
 The data folder is the environment's ($CONVCANVAS_DATA_DIR); benchmarks/responsiveness.py runs this. The figures
 go to a file, not stdout: the shape generator's worker processes may outlive a cancelled training by a chunk, and
@@ -34,7 +36,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to probe after clicking Train")
     parser.add_argument("--out", required=True, help="where to write the figures (JSON)")
     parser.add_argument("--in-thread", action="store_true", help="the old path: train in the window's process")
+    parser.add_argument("--job", default="train", choices=("train", "retrain", "export-folder", "export-npz"))
+    parser.add_argument("--drawings", type=int, default=5000, help="saved drawings, for retrain and export")
     args = parser.parse_args()
+    if args.job != "train":
+        from saving import make_drawings
+
+        make_drawings(Path(os.environ["CONVCANVAS_DATA_DIR"]), args.drawings)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -56,6 +64,9 @@ def main() -> int:
         now = time.perf_counter()
         if clicked[0]:
             figures["intervals_ms"].append((now - last[0]) * 1000.0)
+            if figures["intervals_ms"][-1] > 50:  # when, in seconds after the click, and how long
+                figures.setdefault("long_gaps", []).append((round(last[0] - clicked[0], 2),
+                                                            round(figures["intervals_ms"][-1])))
         last[0] = now
 
     def on_progress(progress) -> None:
@@ -65,10 +76,21 @@ def main() -> int:
     def click_train() -> None:
         window.session.set_input(circle_image())
         clicked[0] = last[0] = time.perf_counter()
-        window.training_dock.train_button.click()
+        if args.job == "train":
+            window.training_dock.train_button.click()
+        elif args.job == "retrain":
+            window.collector.retrain_dock.start_retrain()
+        else:
+            kind = args.job.split("-")[1]
+            target = Path(args.out).with_name("exported.npz" if kind == "npz" else "exported")
+            export = window.collector.export(kind, target)
+            export.finished.connect(lambda _: finish())
+            export.failed.connect(lambda message: (figures.__setitem__("failed", message), finish()))
         QTimer.singleShot(int(args.seconds * 1000), finish)
 
     def finish() -> None:
+        if probe.isActive():
+            figures["seconds"] = time.perf_counter() - clicked[0]
         probe.stop()  # closing the window (which ends the training) is not part of the figures
         app.quit()
 
@@ -84,6 +106,7 @@ def main() -> int:
     window.session.training_epoch_ended.connect(lambda *_: figures.__setitem__(
         "epoch_snapshots", figures["epoch_snapshots"] + 1))
     window.session.model_changed.connect(on_model)
+    window.session.training_finished.connect(lambda *_: finish())
     window.session.training_failed.connect(lambda task, kind, message: figures.__setitem__("failed", message))
     QTimer.singleShot(120_000, app.quit)  # no model came: give up
     app.exec()
