@@ -225,13 +225,18 @@ def training_start(runs: int, seconds: float = 30.0) -> None:
             for name in paths:
                 results[name].append(_probe_job(job, seconds, in_thread=name == "old"))
         for name in paths:
+            missed = sum(1 for run in results[name] if not run["clicked"])
+            results[name] = [run for run in results[name] if run["clicked"]] or [{"intervals_ms": [0.0]}]
+            if missed:
+                print(f"  {job} {name}: {missed} run(s) never got a model to start from; left out")
             longest = [max(run["intervals_ms"], default=0.0) for run in results[name]]
             over = [sum(1 for value in run["intervals_ms"] if value > GAP_LIMIT_MS) for run in results[name]]
             every = np.concatenate([run["intervals_ms"] for run in results[name]])
             print(f"  {job} {name}: longest event-loop gap per run {', '.join(f'{value:.0f}' for value in longest)} "
                   f"ms; gaps over {GAP_LIMIT_MS:.0f} ms per run {over} (when, s after the click: "
                   f"{[gap[0] for run in results[name] for gap in run.get('long_gaps', [])]}); probe interval "
-                  f"{stats(every)} ms; TensorFlow in the window's process: {results[name][0]['tensorflow_imported']}")
+                  f"{stats(every)} ms; TensorFlow in the window's process: "
+                  f"{results[name][0].get('tensorflow_imported')}")
 
 
 def _probe_job(job: str, seconds: float, in_thread: bool) -> dict:

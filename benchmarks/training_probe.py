@@ -74,7 +74,6 @@ def main() -> int:
             figures["first_progress_s"] = time.perf_counter() - clicked[0]
 
     def click_train() -> None:
-        window.session.set_input(circle_image())
         clicked[0] = last[0] = time.perf_counter()
         if args.job == "train":
             window.training_dock.train_button.click()
@@ -96,7 +95,9 @@ def main() -> int:
 
     def on_model(predictor, info) -> None:
         if predictor is not None and not clicked[0]:
-            QTimer.singleShot(500, click_train)
+            # The drawing first, as a person draws before clicking: its first prediction is not the job's cost.
+            QTimer.singleShot(500, lambda: window.session.set_input(circle_image()))
+            QTimer.singleShot(1500, click_train)
 
     probe = QTimer()
     probe.setInterval(TICK_MS)
