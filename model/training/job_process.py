@@ -98,6 +98,7 @@ class JobProcess:
         self._process = None
         self._connection = None
         self._environment: dict | None = None
+        self._forget_lock = threading.Lock()
 
     def new_job(self) -> None:
         """Forgets the last job's cancel; call when a job is started, before `run`."""
@@ -146,13 +147,13 @@ class JobProcess:
     def close(self, timeout_s: float = 10.0) -> None:
         """Stops the child: a running job is cancelled first; a child that does not end in time is terminated (at
         once with `timeout_s=0`; a `run` waiting then ends as "failed")."""
-        process = self._process
+        process, connection = self._process, self._connection
         if process is None:
             return
         self._stop.set()
         try:
-            self._connection.send(None)
-        except OSError:
+            connection.send(None)
+        except (OSError, AttributeError):  # AttributeError: a `run` forgot it meanwhile
             pass
         process.join(timeout_s)
         if process.is_alive():
@@ -185,9 +186,13 @@ class JobProcess:
         return self._connection
 
     def _forget(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-        self._process = self._connection = self._environment = None
+        # `close` (any thread) and a `run` that saw the child go may both get here: only one closes the pipe, as a
+        # descriptor closed twice may already belong to another file.
+        with self._forget_lock:
+            connection, self._connection = self._connection, None
+            self._process = self._environment = None
+        if connection is not None:
+            connection.close()
 
 
 class InProcessJobs:

@@ -49,3 +49,9 @@ def shapes_until_killed(*, progress, should_stop, epoch_end, drawing):
 
     progress("started")
     shapes.make_dataset(40 * shapes._CHUNK, workers=2)
+
+
+def sleeps(*, progress, should_stop, epoch_end, drawing):
+    """Says it started, then sleeps without looking at the cancel (as a heat map being made)."""
+    progress("started")
+    time.sleep(60)

@@ -148,3 +148,35 @@ def test_where_no_child_can_start_the_job_runs_in_this_process(jobs, monkeypatch
     messages = run(jobs, "echo", values=[7])
     assert messages[0] == ("progress", 7) and messages[-1][0] == "finished"
     assert messages[-1][1]["pid"] == os.getpid()
+
+
+def test_closing_from_another_thread_while_a_job_runs_closes_the_pipe_once(jobs):
+    for _ in range(5):
+        errors, messages = _close_during_a_job(jobs)
+        assert not errors and messages[-1][:2] == ("failed", "error")
+
+
+def _close_during_a_job(jobs) -> tuple[list, list]:
+    messages, errors, started = [], [], threading.Event()
+
+    def on_message(*message):
+        messages.append(message)
+        if message == ("progress", "started"):
+            started.set()
+
+    def waits():
+        try:
+            jobs.run(JobCall(f"{FUNCTIONS}:sleeps"), on_message)
+        except Exception as error:
+            errors.append(error)
+
+    jobs.new_job()
+    worker = threading.Thread(target=waits)
+    worker.start()
+    assert started.wait(60)
+    try:
+        jobs.close(timeout_s=0)  # as the window closes while a heat map is being made
+    except Exception as error:
+        errors.append(error)
+    worker.join(30)
+    return errors, messages
