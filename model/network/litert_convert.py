@@ -20,6 +20,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -134,15 +135,17 @@ def _all_outputs_model(keras_model):
 def ensure_live_files(model_path: str | os.PathLike, keras_model=None) -> None:
     """Makes the live files of a saved model unless they are there and fresh.
 
-    Converts in this process when TensorFlow is already imported here (or `keras_model` is given), else in a
-    child process, so that this process never imports TensorFlow for it.
+    Converts in this process when TensorFlow is already imported here (or `keras_model` is given) and this is the
+    main thread, else in a child process, so that this process never imports TensorFlow for it, and a window's
+    worker thread never traces TensorFlow graphs (in a Qt thread that crashed the process now and then).
 
     Raises:
         ConversionError: with the reason.
     """
     if live_files_fresh(model_path):
         return
-    if keras_model is not None or "tensorflow" in sys.modules:
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    if keras_model is not None or ("tensorflow" in sys.modules and on_main_thread):
         if keras_model is None:
             import keras
 

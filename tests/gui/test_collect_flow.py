@@ -18,6 +18,7 @@ from model.training.correct import set_auto_retrain_every
 from model.training.retrain import RetrainSettings
 from tests.gui.drawing import circle_points, drag, line_points
 from tests.model.training_data import fill_store
+from tests.saved_models import save_as_trained
 
 TINY = RetrainSettings(scratch_epochs=2, epochs=1, min_epoch_size=64, batch_size=16)
 
@@ -28,8 +29,8 @@ def _save_untrained_model(task):
 
     # As if trained on every drawing saved so far.
     last = max((sample.id for sample in SampleStore(task.name).samples()), default="")
-    model_store.save_model(build_model(CLASSIC, task.num_classes),
-                           model_store.ModelInfo(task=task.name, labels=list(task.labels), recipe="test",
+    save_as_trained(build_model(CLASSIC, task.num_classes),
+                    model_store.ModelInfo(task=task.name, labels=list(task.labels), recipe="test",
                                                  metrics={"last_sample_id": last}))
 
 

@@ -13,6 +13,7 @@ from gui.docks.layers import LayerDocks
 from model.core.strokes import drawing_bounds
 from model.network.convolution import conv2d
 from tests.gui.layer_helpers import SMALL, Window, bar_drawing, small_predictor
+from tests.saved_models import save_as_trained
 
 
 @pytest.fixture(scope="module")
@@ -197,9 +198,9 @@ def test_ensemble_offers_a_member_choice(qtbot):
 def saved_shapes_model():
     from model.core.tasks import SHAPES
     from model.network.architecture import build_model
-    from model.network.model_store import ModelInfo, save_model
+    from model.network.model_store import ModelInfo
 
-    save_model(build_model(SMALL, 3), ModelInfo("shapes", list(SHAPES.labels)))
+    save_as_trained(build_model(SMALL, 3), ModelInfo("shapes", list(SHAPES.labels)))
 
 
 def _open_window(qtbot):
@@ -294,12 +295,12 @@ def test_window_shows_the_ensemble_member_the_user_picks(qtbot):
 
     from model.core.tasks import SHAPES
     from model.network.architecture import build_model
-    from model.network.model_store import ModelInfo, save_model
+    from model.network.model_store import ModelInfo
 
     inputs = keras.Input((28, 28, 1), name="input")
     members = [build_model(SMALL, 3, name=f"member{index}") for index in (1, 2)]
     ensemble = keras.Model(inputs, keras.layers.Average(name="ensemble")([m(inputs) for m in members]))
-    save_model(ensemble, ModelInfo("shapes", list(SHAPES.labels), members=2))
+    save_as_trained(ensemble, ModelInfo("shapes", list(SHAPES.labels), members=2))
     window = _open_window(qtbot)
     with qtbot.waitSignal(window.session.prediction_ready, timeout=30000,
                           check_params_cb=lambda prediction: prediction is not None):
@@ -319,7 +320,7 @@ def test_window_shows_the_ensemble_member_the_user_picks(qtbot):
 def test_docks_name_the_labels_from_the_first_training_on_and_follow_each_loaded_model(qtbot):
     from gui.session import Phase
     from model.network.architecture import build_model
-    from model.network.model_store import ModelInfo, save_model
+    from model.network.model_store import ModelInfo
 
     window = _open_window(qtbot)
     qtbot.waitUntil(lambda: window.session.phase == Phase.MISSING, timeout=60000)
@@ -329,7 +330,7 @@ def test_docks_name_the_labels_from_the_first_training_on_and_follow_each_loaded
     assert list(docks.dock("output").bars.probabilities()) == ["circle", "square", "triangle"]
     # The trained model loads (saved here under other names): the docks take its labels, in place.
     output = docks.dock("output")
-    save_model(build_model(SMALL, 3), ModelInfo("shapes", ["ring", "box", "wedge"]))
+    save_as_trained(build_model(SMALL, 3), ModelInfo("shapes", ["ring", "box", "wedge"]))
     window.session.reload_model()
     qtbot.waitUntil(lambda: list(docks.dock("output").bars.probabilities()) == ["ring", "box", "wedge"],
                     timeout=60000)

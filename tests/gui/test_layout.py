@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDockWidget
 from gui.docks.layers import LayerDocks
 from gui.main_window import LAYOUT_VERSION, MainWindow
 from tests.gui.layer_helpers import Window, bar_drawing, small_predictor
+from tests.saved_models import save_as_trained
 
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 
@@ -89,14 +90,14 @@ TITLE_PADDING_X = 20
 def save_untrained_model(recipe_name: str) -> None:
     """Saves a Shapes model of a recipe's real architecture, untrained: the layout depends on its layers only."""
     from model.core.tasks import SHAPES
-    from model.network.model_store import ModelInfo, save_model
+    from model.network.model_store import ModelInfo
     from model.training.recipes import get_recipe
     from model.training.training import assemble_ensemble, build_member
 
     recipe = get_recipe(recipe_name)
     members = [build_member(recipe, len(SHAPES.labels), index) for index in range(recipe.members)]
     network = members[0] if len(members) == 1 else assemble_ensemble(members)
-    save_model(network, ModelInfo("shapes", list(SHAPES.labels), recipe_name, recipe.members))
+    save_as_trained(network, ModelInfo("shapes", list(SHAPES.labels), recipe_name, recipe.members))
 
 
 def cut_titles(window) -> list[str]:
