@@ -11,13 +11,17 @@ from PySide6.QtCore import QObject, Signal, Slot
 from model.training.job_process import JobCall, JobProcess
 
 EXPLAIN_JOB = "model.network.saliency:explain_saved"
+# The owner ends the child (TensorFlow and the model: ~700 MB) once no heat map was asked for this long; the next
+# request starts it again, in a few seconds.
+IDLE_CLOSE_MS = 120_000
 
 
 class ExplanationWorker(QObject):
     """Lives on its own QThread; sends each request to its child process and waits there for the heat map.
 
     The first request starts the child (TensorFlow and the model load there, some seconds); the child stays, so
-    later ones take milliseconds. A newer request replaces one that has not started, as `InferenceWorker`'s do.
+    later ones take milliseconds, until its owner calls `close` (`IDLE_CLOSE_MS` without a request). A newer request
+    replaces one that has not started, as `InferenceWorker`'s do.
     Live predictions never wait for a heat map: they run on the inference thread.
 
     Signals:
@@ -34,6 +38,7 @@ class ExplanationWorker(QObject):
         self._lock = threading.Lock()
         self._pending: tuple | None = None
         self._scheduled = False
+        self._busy = False
         self._woken.connect(self._run_pending)
 
     def request(self, request_id: int, model_path: str, image28: np.ndarray, label_index: int | None, member: int,
@@ -43,10 +48,20 @@ class ExplanationWorker(QObject):
             self._pending = (request_id, JobCall(EXPLAIN_JOB, {
                 "model_path": model_path, "image28": np.array(image28, np.float32), "label_index": label_index,
                 "member": member, "method": method}))
+            self._busy = True
             if self._scheduled:
                 return
             self._scheduled = True
         self._woken.emit()
+
+    def is_busy(self) -> bool:
+        """True from a request until its heat map (or that of the request that replaced it) was sent; any thread."""
+        with self._lock:
+            return self._busy
+
+    def is_running(self) -> bool:
+        """True while the child process is there (from the first request until it was idle too long)."""
+        return self._jobs.pid() is not None
 
     def close(self) -> None:
         """Ends the child at once (a heat map has nothing to save); a request in progress answers None."""
@@ -58,6 +73,8 @@ class ExplanationWorker(QObject):
             pending, self._pending = self._pending, None
             self._scheduled = False
         if pending is None:
+            with self._lock:
+                self._busy = self._pending is not None
             return
         request_id, call = pending
         answers = []
@@ -67,3 +84,5 @@ class ExplanationWorker(QObject):
         if kind == "failed":
             print(f"'Why this label?' failed: {answers[-1][-1] if answers else 'no answer'}")
         self.explanation_ready.emit(request_id, answers[-1][1] if kind == "finished" else None)
+        with self._lock:
+            self._busy = self._pending is not None

@@ -10,8 +10,9 @@ from __future__ import annotations
 from enum import Enum
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
+from gui import explanations
 from gui.explanations import ExplanationWorker
 from gui.workers import InferenceWorker, TrainingWorker
 from model.core.tasks import Task, get_task
@@ -102,6 +103,7 @@ class ModelSession(QObject):
         # Makes "Why this label?" heat maps in a child process of its own, made at the first request.
         self._explanations: ExplanationWorker | None = None
         self._explanations_thread: QThread | None = None
+        self._explanations_idle: QTimer | None = None
         self._start_inference_thread()
 
     # ----- task and model -------------------------------------------------------------------------------
@@ -172,6 +174,7 @@ class ModelSession(QObject):
             return
         self._explanations_worker().request(self._request_id, str(model_path), self._input, label_index,
                                             self.member, method)
+        self._explanations_idle.start(explanations.IDLE_CLOSE_MS)
 
     def _explanations_worker(self) -> ExplanationWorker:
         if self._explanations is None:
@@ -181,7 +184,15 @@ class ModelSession(QObject):
             self._explanations.moveToThread(self._explanations_thread)
             self._explanations.explanation_ready.connect(self._on_explanations_explanation_ready)
             self._explanations_thread.start()
+            self._explanations_idle = QTimer(self, singleShot=True)
+            self._explanations_idle.timeout.connect(self._on_explanations_idle_timeout)
         return self._explanations
+
+    def _on_explanations_idle_timeout(self) -> None:
+        if self._explanations.is_busy():
+            self._explanations_idle.start(explanations.IDLE_CLOSE_MS)
+        else:
+            self._explanations.close()
 
     def _on_explanations_explanation_ready(self, request_id: int, explanation) -> None:
         if request_id == self._request_id and self._input is not None:
@@ -361,6 +372,7 @@ class ModelSession(QObject):
         if self._jobs is not None:
             self._jobs.close()
         if self._explanations is not None:
+            self._explanations_idle.stop()
             self._explanations.close()
             self._explanations_thread.quit()
             self._explanations_thread.wait()

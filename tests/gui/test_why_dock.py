@@ -50,3 +50,19 @@ def test_the_detail_chooser_asks_for_its_method_and_redraws_the_overlay(ready_wi
                           check_params_cb=lambda explanation: explanation is not None):
         drag(window.canvas, line_points((300, 60), (360, 120)))
     assert requests[-1] == "grad-cam" and why.explanation.method == "grad-cam"
+
+
+def test_the_heat_map_process_ends_when_idle_and_a_later_request_starts_it_again(ready_window, qtbot, monkeypatch):
+    from gui import explanations
+
+    monkeypatch.setattr(explanations, "IDLE_CLOSE_MS", 300)
+    window = ready_window
+    window.why_action.trigger()
+    with qtbot.waitSignal(window.session.explanation_ready, timeout=60000,
+                          check_params_cb=lambda explanation: explanation is not None):
+        _triangle(window)
+    worker = window.session._explanations_worker()
+    qtbot.waitUntil(lambda: not worker.is_running(), timeout=10000)  # ~700 MB given back
+    with qtbot.waitSignal(window.session.explanation_ready, timeout=60000,
+                          check_params_cb=lambda explanation: explanation is not None):
+        drag(window.canvas, line_points((300, 60), (360, 120)))
