@@ -327,6 +327,10 @@ class ModelSession(QObject):
         if task_name != self.task.name:
             return
         self.predictor, self.info = predictor, info
+        if self._jobs is None:
+            # Made while the person draws, not when they click Train or Retrain: its imports, semaphores and the
+            # resource tracker's start cost the GUI thread ~15 ms (no child process starts until a job does).
+            QTimer.singleShot(1000, self, self._job_runner)
         self._set_phase(Phase.READY, "")
         self.model_changed.emit(predictor, info)
         self._request_prediction()
