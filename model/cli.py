@@ -234,8 +234,10 @@ def _load_or_train(task, model_path):
 
 
 def _has_model(task_name: str) -> bool:
-    from model.network.model_store import task_model_path
+    """True if the task has a model, counting the one ConvCanvas ships for a built-in task (installed here)."""
+    from model.network.model_store import install_shipped, task_model_path
 
+    install_shipped(task_name)
     return task_model_path(task_name).is_file()
 
 

@@ -11,6 +11,7 @@ import pytest
 import main
 from model.datasets import mnist
 from model.datasets.mnist import MnistUnavailableError
+from model.network import model_store, shipped_models
 from model.network.architecture import build_model
 from model.network.inference import SURE_PROBABILITY
 from model.network.model_store import ModelInfo, load_model, save_model
@@ -100,6 +101,22 @@ def test_predict_without_a_model_trains_quick_first(small_training, tmp_path, ca
     captured = capsys.readouterr()
     assert "training the quick recipe first" in captured.err
     assert len(_json_lines(captured.out)) == 1 and load_model("shapes")[1].recipe == "quick"
+
+
+@pytest.mark.parametrize("task_name", ["shapes", "digits"])
+def test_predict_on_a_fresh_data_folder_uses_the_shipped_model_not_a_new_training(task_name, offline, monkeypatch,
+                                                                                   tmp_path, capsys):
+    monkeypatch.setenv(shipped_models.SHIPPED_ENV, str(shipped_models.DEFAULT_DIR))
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("predict trained a model although ConvCanvas ships one")
+
+    monkeypatch.setattr(training, "train_task", no_training)
+    assert main.main(["predict", "--task", task_name, _drawing(tmp_path / "a.png")]) == 0
+    captured = capsys.readouterr()
+    assert "training" not in captured.err and len(_json_lines(captured.out)) == 1
+    installed = model_store.task_model_path(task_name)
+    assert installed.read_bytes() == shipped_models.shipped_model(task_name).read_bytes()
 
 
 def test_predict_digits_without_model_or_mnist_explains_how_to_get_it(offline, tmp_path, capsys):

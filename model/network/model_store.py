@@ -165,7 +165,7 @@ def _checked_model_info(task_name, path) -> tuple[Path, ModelInfo, bool]:
         raise ValueError("load_model needs a task_name or a path.")
     target = Path(path) if path is not None else task_model_path(task_name)
     if path is None and not target.is_file():
-        _install_shipped(task_name)
+        install_shipped(task_name)
     if not target.is_file():
         where = f"for task {task_name!r} " if path is None else ""
         hint = f"train it first: python main.py train --task {task_name}" if task_name else "check the path"
@@ -179,8 +179,11 @@ def _checked_model_info(task_name, path) -> tuple[Path, ModelInfo, bool]:
     return target, info, rebuilt
 
 
-def _install_shipped(task_name: str) -> None:
-    """Gives a built-in task without a model the one ConvCanvas ships (`model.network.shipped_models`)."""
+def install_shipped(task_name: str) -> None:
+    """Gives a built-in task without a model the one ConvCanvas ships (`model.network.shipped_models`).
+
+    Loading a task's model does this itself; call it before asking whether a task has a model at all.
+    """
     from model.core.tasks import BUILTIN_TASKS, get_task
     from model.network import shipped_models
 
