@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from gui import session as session_module
 from gui.main_window import MainWindow
 from gui.session import Phase
 from model.collection.samples import SampleStore
@@ -18,11 +19,8 @@ from model.training import recipes
 from model.training.retrain import RetrainSettings
 from model.training.retrain_checkpoint import unfinished_retrain
 from tests.gui.drawing import drag, heart_points, house_points, star_points
+from tests.gui.training_jobs import tiny_quick_recipe
 
-# Small enough that Train takes seconds on two cores, big enough to tell a star from a heart and a house.
-TINY_ARCHITECTURE = [{"type": "conv", "filters": 16, "batch_norm": True}, {"type": "pool"},
-                     {"type": "conv", "filters": 32, "batch_norm": True}, {"type": "pool"},
-                     {"type": "flatten"}, {"type": "dense", "units": 64}]
 LABELS = ("star", "heart", "house")
 DRAWERS = {"star": star_points, "heart": heart_points, "house": house_points}
 
@@ -88,9 +86,8 @@ def _correct_me(window, label, qtbot):
 
 
 def test_a_task_of_your_own_from_first_drawing_to_import_elsewhere(qtbot, monkeypatch, tmp_path, isolated_data_dir):
-    quick = recipes.RECIPES["quick"].with_overrides(architecture=TINY_ARCHITECTURE, epochs=3, batch_size=32,
-                                                    min_epoch_size=320)
-    monkeypatch.setitem(recipes.RECIPES, "quick", quick)
+    monkeypatch.setitem(recipes.RECIPES, "quick", tiny_quick_recipe())
+    monkeypatch.setattr(session_module, "TRAIN_JOB", "tests.gui.training_jobs:tiny_quick_train_job")
     rng = np.random.default_rng(0)
     window = _open_window(qtbot)
     task = _create_task(window, qtbot)
