@@ -7,7 +7,7 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QPointF, QRect, QRectF, Qt, QT
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPointingDevice
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.image_convert import qimage_to_array
+from gui.image_convert import qimage_to_gray
 from model.core.strokes import Stroke, drawing_bounds
 
 PAPER = QColor("#fdfdfb")
@@ -149,7 +149,7 @@ class DrawingCanvas(QWidget):
                 painter.end()
         else:
             image = render_to_image(strokes, rect.width(), rect.height(), QPointF(-rect.left(), -rect.top()))
-        return qimage_to_array(image.convertToFormat(QImage.Format.Format_Grayscale8))
+        return qimage_to_gray(image)
 
     def pen_width(self) -> float:
         return self._pen_width

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+import cv2
 import numpy as np
 from PySide6.QtGui import QImage
 
@@ -25,6 +28,23 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     rows = buffer.reshape(height, image.bytesPerLine())[:, : width * channels]
     array = rows.reshape(height, width, channels) if channels == 4 else rows.reshape(height, width)
     return array.copy()
+
+
+def qimage_to_gray(image: QImage) -> np.ndarray:
+    """Returns an image's brightness as (H, W) uint8, a copy.
+
+    An RGB32 image (the canvas's) is read by OpenCV (Rec. 601 luma): Qt's own conversion to Grayscale8 computes
+    gamma-correct luminance per pixel and costs 4 ms for a 766x411 canvas, against 0.2 ms here, and the two differ
+    by at most one level on the canvas's ink, paper and their blends. Other formats go through Qt.
+    """
+    if image.isNull():
+        raise ValueError("Cannot convert a null QImage; expected an image with a size.")
+    if image.format() != QImage.Format.Format_RGB32 or sys.byteorder != "little":
+        return qimage_to_array(image.convertToFormat(QImage.Format.Format_Grayscale8))
+    height, width = image.height(), image.width()
+    buffer = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * height)
+    bgra = buffer.reshape(height, image.bytesPerLine())[:, : width * 4].reshape(height, width, 4)
+    return cv2.cvtColor(bgra, cv2.COLOR_BGRA2GRAY)
 
 
 def array_to_qimage(array: np.ndarray) -> QImage:
