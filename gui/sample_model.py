@@ -30,6 +30,9 @@ CACHE_LIMIT = 3000
 QUEUE_LIMIT = 200
 SampleIdRole = Qt.ItemDataRole.UserRole + 1
 LabelRole = Qt.ItemDataRole.UserRole + 2
+# The roles `SampleListModel.data` answers.
+_ROLES = frozenset({Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.DisplayRole,
+                    Qt.ItemDataRole.ToolTipRole, SampleIdRole, LabelRole})
 
 
 class ThumbnailCache(QObject):
@@ -191,7 +194,9 @@ class SampleListModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+        # The view asks each visible item for a dozen roles per paint (font, colours, alignment...), hundreds of
+        # calls a frame: those this model has no answer for return before any lookup.
+        if role not in _ROLES or not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
         sample_id = self.sample_id(index.row())
         if role == Qt.ItemDataRole.DecorationRole:
