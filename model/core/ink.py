@@ -56,10 +56,13 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     if array.dtype == np.uint8 and array.shape[2] == 3:
         return cv2.cvtColor(np.ascontiguousarray(array), cv2.COLOR_RGB2GRAY)
     if array.dtype == np.uint8:
-        # Transparent pixels are paper: composite onto white, in uint8 (a float copy of a big RGBA costs 4x more).
+        # Transparent pixels are paper: composite in uint8 (a float copy of a big RGBA costs 4x more).
         array = np.ascontiguousarray(array)
         gray, alpha = cv2.cvtColor(array, cv2.COLOR_RGBA2GRAY), np.ascontiguousarray(array[:, :, 3])
-        return cv2.add(cv2.multiply(gray, alpha, scale=1 / 255), cv2.subtract(np.full_like(alpha, 255), alpha))
+        shown = cv2.multiply(gray, alpha, scale=1 / 255)
+        if _paper_behind(cv2.mean(shown)[0] / 255, cv2.mean(alpha)[0] / 255) == 0:
+            return shown
+        return cv2.add(shown, cv2.subtract(np.full_like(alpha, 255), alpha))
     if array.dtype == bool:
         values = array.astype(np.float32)
     elif np.issubdtype(array.dtype, np.integer):
@@ -71,11 +74,32 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     if values.ndim == 3:
         gray = values[:, :, :3] @ np.array([0.299, 0.587, 0.114], np.float32)
         if values.shape[2] == 4:
-            # Transparent pixels are paper: composite onto white before deciding what is ink.
+            # Transparent pixels are paper: composite before deciding what is ink.
             alpha = values[:, :, 3]
-            gray = gray * alpha + (1.0 - alpha)
+            shown = gray * alpha
+            paper = _paper_behind(float(shown.mean()), float(alpha.mean())) / 255
+            gray = shown + paper * (1.0 - alpha)
         values = gray
     return np.ascontiguousarray(np.clip(values * 255.0 + 0.5, 0, 255).astype(np.uint8))
+
+
+def _paper_behind(shown: float, cover: float) -> int:
+    """The paper (0 black, 255 white) to put behind an image's transparent pixels.
+
+    Most apps that save drawings with transparency leave the paper out: what is left is ink, dark ink on a
+    light theme, light ink on a dark one, and it needs paper of the other kind behind it. When the visible
+    pixels cover most of the image they are a sheet of paper with margins cut away: its own kind of paper
+    goes behind it.
+
+    Args:
+        shown: the mean of gray times alpha over the image, in [0, 1].
+        cover: the mean of alpha, in [0, 1].
+    """
+    if cover <= 0:
+        return 255
+    visible = shown / cover  # the visible pixels' mean gray, weighted by their opacity
+    light = visible >= 0.5
+    return (255 if light else 0) if cover >= 0.5 else (0 if light else 255)
 
 
 def reduce(image: np.ndarray, factor: int, paper: float = 0) -> np.ndarray:

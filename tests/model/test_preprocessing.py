@@ -127,6 +127,26 @@ def test_every_dtype_and_channel_layout_gives_the_same_image():
         assert difference < (0.06 if name == "bool" else 0.03), name
 
 
+@pytest.mark.parametrize("depth", [np.uint8, np.uint16])
+def test_transparent_images_get_paper_of_the_other_kind_behind_their_ink(depth):
+    gray = _render(_two(), 400, 300, scale=0.5)
+    reference = preprocess(gray)
+    top = float(np.iinfo(depth).max)
+    ink = (255 - gray).astype(np.float64) / 255  # opacity of the pen
+    light_ink = np.dstack([np.full(gray.shape + (3,), 1.0), ink])  # a dark theme's white pen, no paper
+    dark_ink = np.dstack([np.zeros(gray.shape + (3,)), ink])
+    # A sheet of paper with its margins cut away: opaque paper in the middle, transparent around it.
+    sheet = np.zeros(gray.shape, np.float64)
+    sheet[20:280, 30:370] = 1.0
+    dark_sheet = np.dstack([np.repeat(1.0 - gray[:, :, None] / 255, 3, axis=2), sheet])
+    light_sheet = np.dstack([np.repeat(gray[:, :, None] / 255.0, 3, axis=2), sheet])
+    for name, image in {"light ink": light_ink, "dark ink": dark_ink,
+                        "dark sheet": dark_sheet, "light sheet": light_sheet}.items():
+        result = preprocess(np.round(image * top).astype(depth))
+        assert result is not None, name
+        assert np.abs(result - reference).mean() < 0.03, name
+
+
 def test_canvas_size_does_not_change_the_drawing():
     reference = preprocess(_render(_two(), 800, 600))
     for scale in (0.05, 0.3, 2.5, 5.0):  # 40x30 up to 4000x3000, pen scaled along
