@@ -64,6 +64,8 @@ class Recipe:
         members: networks averaged at inference (1: a single CNN).
         learning_rate: Adam's initial learning rate.
         halve_every: the learning rate halves every this many epochs.
+        warmup_steps: the learning rate rises to its full value over this many first steps
+            (`model.training.schedule`); at most half the first epoch.
         augmentation: options for `model.training.augment.augment_batch`, or None for none.
         weight_averaging: momentum of an exponential moving average of the weights that replaces them at
             the end of training (0: none); an average over the last few hundred steps generalises better
@@ -83,6 +85,7 @@ class Recipe:
     members: int = 1
     learning_rate: float = 2e-3
     halve_every: int = 2
+    warmup_steps: int = 0
     augmentation: dict | None = None
     weight_averaging: float = 0.0
     source_share: float = 0.0
@@ -106,8 +109,8 @@ class Recipe:
 RECIPES = {
     "quick": Recipe(
         name="quick", architecture=QUICK_ARCHITECTURE, epochs=6, batch_size=128, members=1,
-        learning_rate=2e-3, halve_every=1, augmentation=LIGHT_AUGMENTATION, task_epochs={"shapes": 7},
-        shapes_per_label=5000,
+        learning_rate=2e-3, halve_every=1, warmup_steps=60, augmentation=LIGHT_AUGMENTATION,
+        task_epochs={"shapes": 7}, shapes_per_label=5000,
     ),
     "best": Recipe(
         name="best", architecture=BEST_ARCHITECTURE, epochs=28, batch_size=128, members=3,

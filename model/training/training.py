@@ -28,11 +28,12 @@ from model.training.batch_norm import recalibrate_batch_norm
 from model.training.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (part of this module's API)
 from model.training.imported_data import add_imported, imported_metrics
 from model.training.recipes import Recipe, get_recipe
+from model.training.schedule import schedule_callback
 
 LOG = logging.getLogger(__name__)
 SHAPES_VALIDATION_PER_LABEL = 150
 # Share of Shapes' training set that is drawings of none of its labels (model.datasets.not_shapes).
-NOT_SHAPES_SHARE = 0.1
+NOT_SHAPES_SHARE = 0.15
 
 
 @dataclass
@@ -316,8 +317,6 @@ def _starting_state(task, recipe: Recipe, epochs: int, resume: bool) -> Checkpoi
 
 
 def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_end, seed, steps):
-    import keras
-
     with distributed.strategy().scope():  # the default strategy's scope changes nothing
         if index < state.member:
             return checkpoints.load_member(task.name, index, compile=False), False
@@ -341,7 +340,7 @@ def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_
                                      source=data.x_train_source, source_share=recipe.source_share).repeat()
     callback = make_callback(tracker, should_stop, on_epoch=lambda model, epoch: _after_epoch(
         model, epoch, state, epoch_end))
-    schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: recipe.learning_rate_at(epoch))
+    schedule = schedule_callback(recipe)
     tracker.start_member(index, initial_epoch)
     keras_model.fit(dataset, epochs=state.epochs, initial_epoch=initial_epoch, steps_per_epoch=steps, verbose=0,
                     shuffle=False,
