@@ -104,7 +104,8 @@ def _plan_square(rng: np.random.Generator) -> tuple[list[np.ndarray], list[str]]
     top = rng.uniform(0.78, 1.0) if rng.random() < 0.2 else 1.0
     corners = np.array([[-width * top, -height], [width * top, -height], [width, height], [-width, height]]) / 2
     corners += rng.normal(0, 0.03, corners.shape)
-    angle = rng.normal(0, 0.07) if rng.random() < 0.85 else rng.uniform(-0.6, 0.6)
+    # Mostly upright; some turned any way (a box turned past 45 degrees is one turned less, its sides swapped).
+    angle = rng.normal(0, 0.07) if rng.random() < 0.85 else rng.uniform(-np.pi / 4, np.pi / 4)
     corners = corners @ _rotation(angle).T
     notes = [f"{max(width, height) / min(width, height):.1f}:1", f"turned {np.degrees(angle):.0f} deg"]
     if top < 1:
