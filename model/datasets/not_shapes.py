@@ -30,10 +30,13 @@ def zigzag(rng: np.random.Generator) -> list[np.ndarray]:
 
 
 def star(rng: np.random.Generator) -> list[np.ndarray]:
-    """A star of 5 to 8 points: its outline, or a pentagram drawn in one line."""
+    """A star of 5 to 8 points: its outline, or drawn in one line from point to point (a pentagram)."""
     points = int(rng.integers(5, 9))
-    if points == 5 and rng.random() < 0.5:
-        angles = np.arange(6) * 4 * np.pi / 5
+    if points != 6 and rng.random() < 0.5:  # a six-pointed star cannot be drawn in one line
+        # Each line skips to the next point but one (or two, for 8), as a pentagram does; shapes Shapes learns,
+        # boxes turned any way among them, have corners in all directions too, so stars need teaching.
+        skip = 3 if points == 8 else 2
+        angles = np.arange(points + 1) * skip * 2 * np.pi / points
         corners = np.stack([np.cos(angles), np.sin(angles)], axis=1)
     else:
         angles = np.arange(2 * points + 1) * np.pi / points

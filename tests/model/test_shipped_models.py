@@ -14,7 +14,7 @@ from model.core.preprocessing import preprocess
 from model.core.strokes import Stroke, render_strokes
 from model.core.tasks import BUILTIN_TASKS
 from model.network import litert_convert, model_store, shipped_models
-from model.network.inference import open_predictor
+from model.network.inference import is_sure, open_predictor
 from model.network.litert_convert import live_files_fresh, tflite_path
 
 
@@ -55,6 +55,28 @@ def test_a_first_start_reads_shapes_at_once_with_the_live_runtime(shipped, monke
     guesses = [info.labels[int(np.argmax(predictor.run(_image28(label)).probabilities))]
                for label in ("circle", "square", "triangle")]
     assert guesses == ["circle", "square", "triangle"]
+
+
+@pytest.mark.parametrize("aspect", [1.0, 0.6])
+@pytest.mark.parametrize("turn", [0, 20, 30, 45, 60])
+def test_the_shipped_shapes_model_is_sure_of_a_box_turned_any_way(shipped, turn, aspect):
+    # A square turned 45 degrees (a diamond) is still a square: the README's label rules say "at any rotation".
+    corners = np.array([[-1, -aspect], [1, -aspect], [1, aspect], [-1, aspect], [-1, -aspect]]) * 60
+    angle = np.radians(turn)
+    box = 100 + corners @ np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    predictor, info = open_predictor("shapes")
+    probabilities = predictor.run(preprocess(render_strokes([Stroke(box, 6.0)], 200, 200))).probabilities
+    assert info.labels[int(np.argmax(probabilities))] == "square" and is_sure(probabilities), probabilities
+
+
+@pytest.mark.parametrize("points, skip", [(5, 2), (7, 2), (7, 3), (8, 3)])
+def test_the_shipped_shapes_model_is_not_sure_of_a_star(shipped, points, skip):
+    # Taught with boxes turned any way, an earlier model named most stars drawn in one line "square".
+    angles = np.pi / 2 + np.arange(points + 1) * skip * 2 * np.pi / points
+    star = np.stack([100 + 70 * np.cos(angles), 100 - 70 * np.sin(angles)], 1)
+    predictor, _ = open_predictor("shapes")
+    probabilities = predictor.run(preprocess(render_strokes([Stroke(star, 5.0)], 200, 200))).probabilities
+    assert not is_sure(probabilities), probabilities
 
 
 def test_the_shipped_live_files_were_made_from_the_shipped_model(shipped):
