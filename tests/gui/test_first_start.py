@@ -9,7 +9,7 @@ from gui.session import Phase
 from model.network import shipped_models
 
 
-def test_a_new_user_draws_a_triangle_and_a_seven_and_both_are_named_without_training(qtbot, monkeypatch):
+def test_a_new_user_draws_a_triangle_a_diamond_and_a_seven_and_all_are_named_without_training(qtbot, monkeypatch):
     from gui.main_window import MainWindow
 
     monkeypatch.setenv(shipped_models.SHIPPED_ENV, str(shipped_models.DEFAULT_DIR))
@@ -25,6 +25,14 @@ def test_a_new_user_draws_a_triangle_and_a_seven_and_both_are_named_without_trai
     corners = [(left + side / 2, top), (left + side, top + side), (left, top + side), (left + side / 2, top)]
     drag(canvas, [point for start, end in zip(corners, corners[1:]) for point in line_points(start, end)])
     qtbot.waitUntil(lambda: panel.top_label() == "triangle", timeout=10_000)
+
+    # A square turned 45 degrees, a diamond: named a square, not "Not sure" (the shipped model before did so).
+    canvas.clear()
+    middle, half = (canvas.width() / 2, canvas.height() / 2), side / 2
+    diamond = [(middle[0], middle[1] - half), (middle[0] + half, middle[1]), (middle[0], middle[1] + half),
+               (middle[0] - half, middle[1]), (middle[0], middle[1] - half)]
+    drag(canvas, [point for start, end in zip(diamond, diamond[1:]) for point in line_points(start, end)])
+    qtbot.waitUntil(lambda: panel.headline() == "square", timeout=10_000)
 
     window.findChild(QComboBox, "taskBox").setCurrentText("Digits")
     qtbot.waitUntil(lambda: window.session.task.name == "digits" and window.session.phase == Phase.READY,
