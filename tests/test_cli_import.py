@@ -33,8 +33,10 @@ def test_import_into_shapes_says_how_many_of_which_label_went_into_shapes_and_tr
         architecture=SMALL, batch_size=32, augmentation=None, shapes_per_label=20))
     assert main.main(["train", "--task", "shapes", "--epochs", "1"]) == 0
     result = json.loads(capsys.readouterr().out)
-    # 20 generated per label, 6 of no shape, and 20 of the 98 imported training circles; their 2 held out apart.
-    assert result["train_samples"] == 3 * 20 + 6 + 20 and result["imported_train_samples"] == 20
+    # 20 generated per label, a share of that of no shape, and 20 of the 98 imported training circles; their 2 held
+    # out apart.
+    no_shape = int(training.NOT_SHAPES_SHARE * 3 * 20)
+    assert result["train_samples"] == 3 * 20 + no_shape + 20 and result["imported_train_samples"] == 20
     assert result["imported_validation_samples"] == 2 and 0 <= result["imported_val_accuracy"] <= 1
     assert result["validation"] == "generated held-out drawings"
 
