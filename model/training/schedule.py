@@ -33,15 +33,19 @@ def schedule_callback(recipe):
     class Schedule(keras.callbacks.Callback):
         def __init__(self):
             super().__init__()
-            self.epoch = 0
+            self.epoch, self.steps, self.warmup = 0, None, recipe.warmup_steps
+
+        def on_train_begin(self, logs=None):
+            self.steps = self.params.get("steps")
+            self.warmup = warmup_steps(recipe, self.steps)
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
 
         def on_train_batch_begin(self, batch, logs=None):
-            steps = self.params.get("steps")
-            if batch == 0 or (self.epoch == 0 and batch <= warmup_steps(recipe, steps)):
-                self.model.optimizer.learning_rate = learning_rate_at(recipe, self.epoch, batch, steps)
+            # The rate changes only at an epoch's start and through the warm-up; other batches keep it.
+            if batch == 0 or (self.epoch == 0 and batch <= self.warmup):
+                self.model.optimizer.learning_rate = learning_rate_at(recipe, self.epoch, batch, self.steps)
 
         def on_epoch_end(self, epoch, logs=None):
             if logs is not None:

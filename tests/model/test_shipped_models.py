@@ -13,6 +13,7 @@ from model.collection import user_tasks
 from model.core.preprocessing import preprocess
 from model.core.strokes import Stroke, render_strokes
 from model.core.tasks import BUILTIN_TASKS
+from model.datasets.shape_outlines import rotate
 from model.network import litert_convert, model_store, shipped_models
 from model.network.inference import is_sure, open_predictor
 from model.network.litert_convert import live_files_fresh, tflite_path
@@ -62,8 +63,7 @@ def test_a_first_start_reads_shapes_at_once_with_the_live_runtime(shipped, monke
 def test_the_shipped_shapes_model_is_sure_of_a_box_turned_any_way(shipped, turn, aspect):
     # A square turned 45 degrees (a diamond) is still a square: the README's label rules say "at any rotation".
     corners = np.array([[-1, -aspect], [1, -aspect], [1, aspect], [-1, aspect], [-1, -aspect]]) * 60
-    angle = np.radians(turn)
-    box = 100 + corners @ np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    box = 100 + rotate(corners, np.radians(turn))
     predictor, info = open_predictor("shapes")
     probabilities = predictor.run(preprocess(render_strokes([Stroke(box, 6.0)], 200, 200))).probabilities
     assert info.labels[int(np.argmax(probabilities))] == "square" and is_sure(probabilities), probabilities
