@@ -161,9 +161,10 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=float, default=120.0)
     parser.add_argument("--samples", help="write a PNG of re-rendered digits and what the network sees")
     args = parser.parse_args()
-    import keras
+    from model.network.model_store import load_model
 
-    model = keras.models.load_model(args.model) if args.model else _quick_model(args.train_seconds)
+    # The app's loader: a model `main.py train` saved names the app's own loss, which plain Keras cannot find.
+    model = load_model(path=args.model)[0] if args.model else _quick_model(args.train_seconds)
     with np.load(MNIST_PATH) as data:
         x_test, y_test = data["x_test"][: args.limit], data["y_test"][: args.limit]
     started = time.perf_counter()
