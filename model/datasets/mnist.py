@@ -21,6 +21,7 @@ import hashlib
 import inspect
 import io
 import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -203,9 +204,10 @@ def _cache_path(source: Path) -> Path:
     import model.datasets.pen_digits as pen_digits
     import model.datasets.scan_digits as scan_digits
 
+    # This module too: it chooses which copies the training set holds.
+    modules = (sys.modules[__name__], preprocessing, ink, digit_styles, pen_digits, scan_digits)
     stat = source.stat()
-    key = hashlib.sha1(b"".join(inspect.getsource(module).encode("utf-8")
-                                for module in (preprocessing, ink, digit_styles, pen_digits, scan_digits)))
+    key = hashlib.sha1(b"".join(inspect.getsource(module).encode("utf-8") for module in modules))
     key.update(f"{source.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode())
     return data_dir() / "cache" / f"mnist-preprocessed-{key.hexdigest()[:16]}.npz"
 

@@ -162,3 +162,20 @@ def test_only_a_recipe_with_a_source_share_trains_on_the_published_images_too(fa
     assert quick.x_train_source is None
     np.testing.assert_array_equal(best.x_train, quick.x_train)
     np.testing.assert_array_equal(best.x_val, quick.x_val)
+
+
+def test_the_cache_is_made_again_when_the_choice_of_training_copies_changes(fake_mnist, monkeypatch,
+                                                                            isolated_data_dir):
+    # Which copies the training set holds is decided in model.datasets.mnist itself: a cache keyed on the
+    # copy-making modules alone kept serving a training set without copies added here.
+    import inspect
+
+    path = fake_mnist("small.npz")
+    before = mnist._cache_path(path)
+    real_source = inspect.getsource
+
+    def edited(module):
+        return real_source(module) + ("\n# one more kind of copy\n" if module is mnist else "")
+
+    monkeypatch.setattr(inspect, "getsource", edited)
+    assert mnist._cache_path(path) != before
