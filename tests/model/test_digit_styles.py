@@ -26,7 +26,7 @@ def test_only_ones_are_copied_and_the_originals_are_untouched():
 
 
 def test_a_flag_adds_ink_left_of_the_stems_top_half_only():
-    flagged, _ = add_flagged_ones(np.stack([_stroke(4, 24)]), np.array([1]), share=1.0, seed=3)
+    flagged, _ = add_flagged_ones(np.stack([_stroke(4, 24)]), np.array([1]), share=1.0, seed=3, foot_share=0.0)
     view = preprocess(flagged[0], ink="light")
     plain = preprocess(_stroke(4, 24), ink="light")
     # The flagged 1 is wider, and its extra ink sits in the upper half, left of the stem.
@@ -54,3 +54,32 @@ def test_fat_pen_copies_keep_labels_and_widen_strokes_to_a_fifth_to_a_third_of_t
         assert 0.18 * 21 < width < 0.42 * 21  # the plain stroke is 0.12 of it
         # Crisp edges, as a canvas draws them: one pixel of rim on either side, no wide blur.
         assert np.count_nonzero((middle > 0.05) & (middle < 0.95)) <= 2
+
+
+def _bottom_right_ink(image: np.ndarray) -> float:
+    """Ink right of the stem in the lowest fifth of a preprocessed 1: a foot puts some there, a flag never."""
+    view = preprocess(image, ink="light")
+    rows = np.flatnonzero(view.max(axis=1) > 0.3)
+    stem = int(view.sum(axis=0).argmax())
+    return float(view[rows[-1] - (rows[-1] - rows[0]) // 5:, stem + 3:].sum())
+
+
+def test_a_share_of_the_flagged_ones_stand_on_a_foot_across_the_stems_bottom():
+    ones = np.stack([_stroke(4, 24)] * 40)
+    footed, _ = add_flagged_ones(ones, np.ones(40, np.int64), share=1.0, foot_share=1.0)
+    plain, _ = add_flagged_ones(ones, np.ones(40, np.int64), share=1.0, foot_share=0.0)
+    assert len(footed) == len(plain) == 40
+    assert min(_bottom_right_ink(image) for image in footed) > 1.0
+    assert max(_bottom_right_ink(image) for image in plain) < 0.1
+    some, _ = add_flagged_ones(ones, np.ones(40, np.int64), share=1.0, foot_share=0.25, seed=2)
+    assert 3 <= sum(_bottom_right_ink(image) > 1.0 for image in some) <= 18
+
+
+def test_a_curved_one_gets_no_foot_that_could_make_it_a_two():
+    curved = np.zeros((28, 28), np.uint8)
+    cv2.polylines(curved, [np.array([[15, 4], [11, 10], [10, 16], [12, 21], [16, 24]], np.int32)], False, 255, 2,
+                  cv2.LINE_AA)
+    flagged, _ = add_flagged_ones(np.stack([curved] * 10), np.ones(10, np.int64), share=1.0, foot_share=1.0)
+    assert len(flagged) == 10
+    # Any ink right of the stem at the bottom is the curve's own.
+    assert max(_bottom_right_ink(image) for image in flagged) <= _bottom_right_ink(curved) + 0.5
