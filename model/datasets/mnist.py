@@ -36,6 +36,8 @@ from model.datasets.pen_digits import add_pen_copies
 from model.datasets.scan_digits import add_scan_copies
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+# The share of the flagged 1s also redrawn as a tablet records them, and the share also scanned coarsely.
+_FLAGGED_COPIES_SHARE = 0.3
 _KEYS = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
 
 
@@ -114,8 +116,9 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None, should_stop=N
 
     The training set is MNIST's 60,000 images followed by flagged copies of some of its 1s and fat-pen
     copies of some of its digits (`model.datasets.digit_styles`), rendered with `drop_faint` (see the module's
-    docstring), then thin-pen copies as a tablet records them (`model.datasets.pen_digits`) and coarse, soft
-    copies as scanners and small bitmaps hold them (`model.datasets.scan_digits`), rendered as any drawing;
+    docstring), then thin-pen copies as a tablet records them (`model.datasets.pen_digits`) of MNIST's digits
+    and of some flagged 1s, and coarse, soft copies as scanners and small bitmaps hold them
+    (`model.datasets.scan_digits`) of MNIST's digits and of some flagged 1s, rendered as any drawing;
     the test set is MNIST's own 10,000, prepared as the app prepares any drawing.
 
     Args:
@@ -139,13 +142,21 @@ def load_mnist_preprocessed(path: str | os.PathLike | None = None, should_stop=N
     flagged, flagged_labels = add_flagged_ones(x_train, y_train, should_stop=should_stop)
     fat, fat_labels = add_fat_pen_copies(x_train, y_train, should_stop=should_stop)
     pen, pen_labels = add_pen_copies(x_train, y_train, should_stop=should_stop)
+    # A tablet's flagged 1 is as thin and angular as its 7, whose bar the flag resembles; in a coarse scan the
+    # flag blurs into the stem as a 4's arm does. Each style is learned in each rendering.
+    pen_flagged, pen_flagged_labels = add_pen_copies(flagged, flagged_labels, share=_FLAGGED_COPIES_SHARE, seed=1,
+                                                     should_stop=should_stop)
     scans, scan_labels = add_scan_copies(x_train, y_train, should_stop=should_stop)
+    scan_flagged, scan_flagged_labels = add_scan_copies(flagged, flagged_labels, share=_FLAGGED_COPIES_SHARE,
+                                                        seed=1, should_stop=should_stop)
     # The pen copies and coarse scans are images like any the app reads: rendered as it renders them.
     x_train = np.concatenate(
         [_to_uint8(preprocess_images(images, drop_faint=True, should_stop=should_stop))
          for images in (x_train, flagged, fat)]
-        + [_to_uint8(preprocess_images(images, should_stop=should_stop)) for images in (pen, scans)])
-    y_train = np.concatenate([y_train, flagged_labels, fat_labels, pen_labels, scan_labels])
+        + [_to_uint8(preprocess_images(images, should_stop=should_stop))
+           for images in (pen, pen_flagged, scans, scan_flagged)])
+    y_train = np.concatenate([y_train, flagged_labels, fat_labels, pen_labels, pen_flagged_labels, scan_labels,
+                              scan_flagged_labels])
     # Stored as uint8 (a quarter of the size); training quantises to uint8 anyway.
     arrays = {"x_train": x_train, "y_train": y_train,
               "x_test": _to_uint8(preprocess_images(x_test, should_stop=should_stop)), "y_test": y_test}

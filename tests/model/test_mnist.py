@@ -99,11 +99,16 @@ def test_preprocessed_copy_is_cached_once_and_nearly_unchanged(fake_mnist, monke
     stale.write_bytes(b"old")
     (x_train, y_train), (x_test, _) = load_mnist_preprocessed(path)
     # MNIST's 20 training images, a flagged copy of each of its two upright 1s, then fat-pen copies of 8%
-    # of them (2 of 20), pen-tablet copies of 15% (3 of 20) and coarse scan copies of 12% (2 of 20), their labels
-    # kept; the test set as it was.
-    assert x_train.dtype == np.float32 and x_train.shape == (29, 28, 28) and x_train.max() == pytest.approx(1.0)
-    assert y_train[20:22].tolist() == [1, 1] and x_test.shape == (10, 28, 28)
+    # of them (2 of 20), pen-tablet copies of 15% (3 of 20) and of 30% of the flagged 1s (1 of 2), and coarse
+    # scan copies of 12% (2 of 20) and of 30% of the flagged 1s (1 of 2), their labels kept; the test set as it was.
+    assert x_train.dtype == np.float32 and x_train.shape == (31, 28, 28) and x_train.max() == pytest.approx(1.0)
+    assert y_train[20:22].tolist() == [1, 1] and y_train[27] == y_train[30] == 1 and x_test.shape == (10, 28, 28)
     assert set(y_train[22:].tolist()) <= set(range(10))
+    # The flagged 1 redrawn as a tablet records it keeps its flag: it is wider than the plain bar's pen copies.
+    def width(image):
+        return np.count_nonzero(image.max(axis=0) > 0.3)
+    assert width(x_train[27]) > max(width(image) for image in x_train[24:27]) + 2
+    assert width(x_train[30]) > max(width(image) for image in x_train[28:30]) + 2
     assert np.all(x_train[24:].max(axis=(1, 2)) == pytest.approx(1.0))  # the pen and scan copies hold a drawing
     # The stroke stays a vertical bar near the middle.
     columns = x_train[0].sum(axis=0)
