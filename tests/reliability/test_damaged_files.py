@@ -218,7 +218,7 @@ def test_a_damaged_preprocessed_mnist_cache_is_rebuilt(monkeypatch, tmp_path):
     cache.write_bytes(b"PK\x03\x04 half a zip")
     none = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
     for name in ("add_flagged_ones", "add_fat_pen_copies", "add_pen_copies"):
-        monkeypatch.setattr(mnist, name, lambda images, labels, should_stop=None: none)
+        monkeypatch.setattr(mnist, name, lambda images, labels, **options: none)
     monkeypatch.setattr(mnist, "_cache_path", lambda found: cache)
     (x_train, y_train), (x_test, _) = mnist.load_mnist_preprocessed(source)
     assert x_train.shape == (4, 28, 28) and x_test.shape == (2, 28, 28) and y_train.tolist() == [0, 1, 2, 3]
