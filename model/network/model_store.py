@@ -110,7 +110,7 @@ def save_model(model, info: ModelInfo, path: str | os.PathLike | None = None) ->
     if not info.trained_at:
         info.trained_at = now_iso()
     if target.exists():
-        _keep_previous(target)
+        keep_previous(target)
     with atomic_path(target) as temporary:
         model.save(temporary)
     atomic_write_json(sidecar_path(target), info.to_dict())
@@ -164,7 +164,7 @@ def _checked_model_info(task_name, path) -> tuple[Path, ModelInfo, bool]:
     if path is None and task_name is None:
         raise ValueError("load_model needs a task_name or a path.")
     target = Path(path) if path is not None else task_model_path(task_name)
-    if path is None and not target.is_file():
+    if path is None:
         install_shipped(task_name)
     if not target.is_file():
         where = f"for task {task_name!r} " if path is None else ""
@@ -180,7 +180,8 @@ def _checked_model_info(task_name, path) -> tuple[Path, ModelInfo, bool]:
 
 
 def install_shipped(task_name: str) -> None:
-    """Gives a built-in task without a model the one ConvCanvas ships (`model.network.shipped_models`).
+    """Gives a built-in task without a model the one ConvCanvas ships (`model.network.shipped_models`), and one
+    whose model is an untouched copy of an older shipped model the newer one.
 
     Loading a task's model does this itself; call it before asking whether a task has a model at all.
     """
@@ -223,8 +224,11 @@ def rollback(task_name: str) -> ModelInfo:
     return _read_info(current, task_name)[0]
 
 
-def _keep_previous(target: Path) -> None:
-    # Copies, not renames, so the current model stays in place until the new one replaces it.
+def keep_previous(target: Path) -> None:
+    """Copies a model and its sidecar to the previous slot, which `rollback` brings back.
+
+    Copies, not renames, so the current model stays in place until the new one replaces it.
+    """
     previous = target.with_name(PREVIOUS_FILE) if target.name == MODEL_FILE else target.with_name(
         f"{target.stem}.previous.keras")
     with atomic_path(previous) as temporary:

@@ -5,7 +5,9 @@ cannot download; a new user should be able to draw and see a guess at once. So `
 the Quick model of each built-in task, trained by this app (`python main.py train --task <task>`; its `model.json`
 says when and what it measured), with its live files (`model.tflite`, `model.layers.npz`). The first time a
 built-in task has no model of its own, `install` copies them into the data folder; from then on the model is the
-user's like any other: Train replaces it, Retrain fine-tunes it, Roll back returns to it.
+user's like any other: Train replaces it, Retrain fine-tunes it, Roll back returns to it. Only while the installed
+copy is untouched (its bytes still those installed) does a newer shipped model replace it, the older one kept for
+Roll back.
 
 To ship another model, train it and run `python -m model.network.shipped_models MODEL.keras` (its `.json` beside it
 names the task): `ship` writes it there without its optimizer's state, with live files whose table records the
@@ -28,11 +30,13 @@ import numpy as np
 
 from model.core.storage import atomic_path, atomic_write_json, open_npz, read_json
 from model.network.litert_convert import TABLE_SUFFIX, TFLITE_SUFFIX, model_stamp, table_path, tflite_path
-from model.network.model_store import ModelInfo, sidecar_path, task_model_path
+from model.network.model_store import PREVIOUS_FILE, ModelInfo, keep_previous, sidecar_path, task_model_path
 
 SHIPPED_ENV = "CONVCANVAS_SHIPPED_MODELS"
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
 MODEL_FILE = "model.keras"
+# Beside an installed shipped model: the SHA-256 of each shipped model installed, to tell them from the user's.
+INSTALLED_SUFFIX = ".shipped.json"
 
 
 def shipped_dir() -> Path | None:
@@ -63,25 +67,67 @@ def shipped_model(task_name: str, labels: tuple[str, ...] | list[str] | None = N
 
 
 def install(task_name: str, labels: tuple[str, ...] | list[str] | None = None) -> bool:
-    """Copies a task's shipped model into the data folder if the task has no model there yet.
+    """Copies a task's shipped model into the data folder if the task has no model there yet, or only an
+    untouched copy of an older shipped model (then kept as the previous model, for Roll back).
 
-    Each file is written whole or not at all; the model file comes after its sidecar and live files, and the
-    layer table is stamped for the copy last, so an interrupted install leaves either nothing or a model whose
-    live files are made again on load.
+    A model is never replaced, nor pushed out of the previous slot, unless it is a shipped model as installed:
+    after a Train, a Retrain or a Roll back to the user's own model, the data folder is left alone.
+
+    Each file is written whole or not at all; the model file comes after its sidecar and live files, the layer
+    table is stamped for the copy next, and the record of the installed bytes last. So an interrupted install
+    leaves either nothing (or the older copy, updated on the next try) or a model whose live files are made
+    again on load.
 
     Returns:
         True if it installed the shipped model, False if the task already had one or none is shipped for it.
     """
     target = task_model_path(task_name)
     source = shipped_model(task_name, labels)
-    if source is None or target.exists():
+    if source is None:
         return False
+    shipped = file_sha256(source)
+    installed = _installed_hashes(target) if target.exists() else set()
+    if target.exists():
+        previous = target.with_name(PREVIOUS_FILE)
+        if (shipped == file_sha256(target) or file_sha256(target) not in installed
+                or (previous.exists() and file_sha256(previous) not in installed)):
+            return False
+        keep_previous(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     for suffix in (".json", TFLITE_SUFFIX):
         _copy(source.with_suffix(suffix), target.with_suffix(suffix))
     _copy(source, target)
     _stamp_table(source, target)
+    atomic_write_json(_record_path(target), {"installed": sorted(installed | {shipped})})
     return True
+
+
+def _record_path(target: Path) -> Path:
+    return target.with_name(target.stem + INSTALLED_SUFFIX)
+
+
+def _installed_hashes(target: Path) -> set[str]:
+    """The SHA-256 of every shipped model installed as `target`: a file with one of them is no model of the user's.
+
+    The record `install` writes lists them. A copy installed before there was a record is known by its layer
+    table: only a shipped table records the model file's SHA-256 (a Train or Retrain replaces the file, and the
+    table with it).
+    """
+    hashes = set()
+    try:
+        record = read_json(_record_path(target))
+    except (OSError, ValueError):  # a damaged record: the table may still tell
+        record = None
+    if isinstance(record, dict) and isinstance(record.get("installed"), list):
+        hashes.update(value for value in record["installed"] if isinstance(value, str))
+    try:
+        with open_npz(table_path(target)) as table:
+            recorded = json.loads(str(table["meta"])).get("sha256")
+    except (OSError, KeyError, ValueError, AttributeError):
+        recorded = None
+    if isinstance(recorded, str):
+        hashes.add(recorded)
+    return hashes
 
 
 def _copy(source: Path, target: Path) -> None:

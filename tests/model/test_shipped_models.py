@@ -218,3 +218,59 @@ def test_the_shipped_digits_model_still_reads_a_seven_whose_bar_is_nearly_level(
     predictor, _ = open_predictor("digits")
     probabilities = predictor.run(_pen_digit(strokes)).probabilities
     assert int(np.argmax(probabilities)) == 7 and is_sure(probabilities), probabilities
+
+
+def _ship_newer(folder: Path) -> bytes:
+    """Stands in for a later release: the shipped Shapes model's bytes change (installing only copies them)."""
+    newer = (folder / "shapes" / "model.keras").read_bytes() + b"a newer release"
+    (folder / "shapes" / "model.keras").write_bytes(newer)
+    return newer
+
+
+@pytest.mark.parametrize("record", ["kept", "from before records", "damaged"])
+def test_an_untouched_older_shipped_model_gives_way_to_the_newer_one_kept_for_rollback(tmp_path, monkeypatch,
+                                                                                        record):
+    folder = _shipped_copy(tmp_path)
+    monkeypatch.setenv(shipped_models.SHIPPED_ENV, str(folder))
+    assert shipped_models.install("shapes")
+    installed = model_store.task_model_path("shapes")
+    older = installed.read_bytes()
+    assert not shipped_models.install("shapes"), "the same shipped model is not installed twice"
+    record_file = installed.with_name("model" + shipped_models.INSTALLED_SUFFIX)
+    if record == "from before records":  # installed by a version that wrote no record: the table tells
+        record_file.unlink()
+    elif record == "damaged":
+        record_file.write_text('{"installed": ["ab')
+    newer = _ship_newer(folder)
+    assert shipped_models.install("shapes")
+    assert installed.read_bytes() == newer
+    assert model_store.has_previous("shapes")
+    model_store.rollback("shapes")
+    assert installed.read_bytes() == older
+    model_store.rollback("shapes")
+    # A third release replaces the second, pushing out of the previous slot only the first, a shipped model too.
+    third = _ship_newer(folder)
+    assert shipped_models.install("shapes")
+    assert installed.read_bytes() == third
+
+
+
+def test_a_model_trained_or_rolled_back_over_a_shipped_one_is_never_replaced_by_a_newer_one(tmp_path, monkeypatch):
+    folder = _shipped_copy(tmp_path)
+    monkeypatch.setenv(shipped_models.SHIPPED_ENV, str(folder))
+    assert shipped_models.install("shapes")
+    installed = model_store.task_model_path("shapes")
+    older = installed.read_bytes()
+    model_store.keep_previous(installed)  # as a Train does before it saves
+    installed.write_bytes(b"the user's model")
+    newer = _ship_newer(folder)
+    assert not shipped_models.install("shapes")
+    assert installed.read_bytes() == b"the user's model"
+    # Rolled back to the shipped copy, the user's model waits in the previous slot: a newer shipped model would
+    # push it out, so the folder is left alone.
+    model_store.rollback("shapes")
+    assert installed.read_bytes() == older
+    assert not shipped_models.install("shapes")
+    model_store.rollback("shapes")
+    assert installed.read_bytes() == b"the user's model"
+    assert newer != older
