@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from drawing import drag, line_points
 from PySide6.QtWidgets import QComboBox
 
@@ -9,7 +11,7 @@ from gui.session import Phase
 from model.network import shipped_models
 
 
-def test_a_new_user_draws_a_triangle_a_diamond_and_a_seven_and_all_are_named_without_training(qtbot, monkeypatch):
+def test_a_new_user_draws_a_triangle_a_diamond_a_seven_and_a_flagged_one_all_named_without_training(qtbot, monkeypatch):
     from gui.main_window import MainWindow
 
     monkeypatch.setenv(shipped_models.SHIPPED_ENV, str(shipped_models.DEFAULT_DIR))
@@ -41,5 +43,14 @@ def test_a_new_user_draws_a_triangle_a_diamond_and_a_seven_and_all_are_named_wit
     seven = [(left, top), (left + side, top), (left + side * 0.4, top + side)]
     drag(canvas, [point for start, end in zip(seven, seven[1:]) for point in line_points(start, end)])
     qtbot.waitUntil(lambda: panel.top_label() == "7", timeout=10_000)
+
+    # A 1 with a long flag falling 25 degrees below level, as much of the world writes it: the shipped model
+    # before named it 7.
+    canvas.clear()
+    reach, fall = 0.45 * side, math.radians(25)
+    flag = (left + side / 2 - reach * math.cos(fall), top + reach * math.sin(fall))
+    one = [flag, (left + side / 2, top), (left + side / 2, top + side)]
+    drag(canvas, [point for start, end in zip(one, one[1:]) for point in line_points(start, end)])
+    qtbot.waitUntil(lambda: panel.headline() == "1", timeout=10_000)
     assert not window.session.is_training()
     window.close()
