@@ -61,8 +61,7 @@ def _with_flag(image: np.ndarray, rng: np.random.Generator, foot_share: float) -
     if len(rows) < 8:
         return None
     top, height = rows[0], rows[-1] - rows[0] + 1
-    band = padded[top:top + 2].astype(np.float64)
-    top_x = float(band.sum(axis=0) @ np.arange(band.shape[1]) / band.sum())
+    top_x = _ink_x(padded[top:top + 2])
     # A vertical stroke holds about width x height of ink.
     width = float(np.clip(padded.sum() / 255.0 / height, 1.5, 4.0))
     # The flag leaves the stem at 35-55 degrees and falls at least 35 degrees below horizontal: flatter,
@@ -79,8 +78,7 @@ def _with_flag(image: np.ndarray, rng: np.random.Generator, foot_share: float) -
     if rng.random() < foot_share and curvature < _STRAIGHT:
         # Across the stem's bottom end, about as wide as the flag is long, nearly level.
         bottom = rows[-1]
-        band = padded[bottom - 1:bottom + 1].astype(np.float64)
-        bottom_x = float(band.sum(axis=0) @ np.arange(band.shape[1]) / band.sum())
+        bottom_x = _ink_x(padded[bottom - 1:bottom + 1])
         left, right = rng.uniform(0.12, 0.25, size=2) * height
         tilt = rng.uniform(-0.06, 0.06) * height
         middle = np.array([bottom_x, bottom - width / 2])
@@ -94,6 +92,12 @@ def _with_flag(image: np.ndarray, rng: np.random.Generator, foot_share: float) -
         cv2.line(strokes, ends[0], ends[1], 255, max(1, int(round(width * _SCALE))), cv2.LINE_AA, shift)
     combined = np.maximum(large, strokes)
     return cv2.resize(combined, padded.shape[::-1], interpolation=cv2.INTER_AREA)
+
+
+def _ink_x(band: np.ndarray) -> float:
+    """The ink's mean column in a band of rows."""
+    band = band.astype(np.float64)
+    return float(band.sum(axis=0) @ np.arange(band.shape[1]) / band.sum())
 
 
 def _stem(image: np.ndarray) -> tuple[float, float]:

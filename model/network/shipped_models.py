@@ -85,12 +85,15 @@ def install(task_name: str, labels: tuple[str, ...] | list[str] | None = None) -
     source = shipped_model(task_name, labels)
     if source is None:
         return False
-    shipped = file_sha256(source)
-    installed = _installed_hashes(target) if target.exists() else set()
+    installed = set()
     if target.exists():
+        # Runs on every load of a built-in task's model: the user's own model is told apart without reading the
+        # shipped one.
+        installed = _installed_hashes(target)
+        current = file_sha256(target)
         previous = target.with_name(PREVIOUS_FILE)
-        if (shipped == file_sha256(target) or file_sha256(target) not in installed
-                or (previous.exists() and file_sha256(previous) not in installed)):
+        if (current not in installed or (previous.exists() and file_sha256(previous) not in installed)
+                or current == file_sha256(source)):
             return False
         keep_previous(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +101,7 @@ def install(task_name: str, labels: tuple[str, ...] | list[str] | None = None) -
         _copy(source.with_suffix(suffix), target.with_suffix(suffix))
     _copy(source, target)
     _stamp_table(source, target)
-    atomic_write_json(_record_path(target), {"installed": sorted(installed | {shipped})})
+    atomic_write_json(_record_path(target), {"installed": sorted(installed | {file_sha256(target)})})
     return True
 
 
