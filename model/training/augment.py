@@ -51,8 +51,8 @@ def vary_stroke_width(images, *, probability: float = 0.5):
 
     batch = tf.shape(images)[0]
     large = tf.image.resize(images, (2 * _SIZE, 2 * _SIZE), method="bilinear")
-    thin = -tf.nn.max_pool2d(-large, 3, 1, "SAME")
-    thick = tf.nn.max_pool2d(large, 3, 1, "SAME")
+    thin = grey_morphology(large, thicker=False)
+    thick = grey_morphology(large, thicker=True)
     variants = tf.stack([large, thin, thick], axis=1)
     choice = tf.random.uniform((batch,), 1, 3, dtype=tf.int32)
     keep = tf.random.uniform((batch,)) >= probability
@@ -63,6 +63,21 @@ def vary_stroke_width(images, *, probability: float = 0.5):
     # not resampled at all, since up and down again blurs them: they stay sharp, like the test set.
     vanished = tf.reduce_max(varied, axis=[1, 2, 3]) < 0.3
     return tf.where((keep | vanished)[:, None, None, None], images, varied)
+
+
+def grey_morphology(images, *, thicker: bool):
+    """Returns the grey dilation (`thicker`) or erosion of a batch by a 3x3 square, pixels outside ignored.
+
+    The same as a 3x3 max pool of stride 1 ("SAME"; of the negated images for erosion), computed as the maximum
+    or minimum of shifted slices: on two CPU cores the pool took 30 ms of a batch of 128 and this takes 2 ms, and
+    the Quick network trains 1.34 times as fast with it (`benchmarks/training_speed.py`).
+    """
+    import tensorflow as tf
+
+    pick, outside = (tf.maximum, 0.0) if thicker else (tf.minimum, 2.0)  # images lie in [0, 1]
+    padded = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], constant_values=outside)
+    rows = pick(pick(padded[:, :-2], padded[:, 1:-1]), padded[:, 2:])
+    return pick(pick(rows[:, :, :-2], rows[:, :, 1:-1]), rows[:, :, 2:])
 
 
 def random_affine(images, *, shift: float, rotation_degrees: float, shear: float, scale: float,

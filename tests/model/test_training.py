@@ -208,3 +208,18 @@ def test_recalibration_sets_batch_norm_statistics_to_the_clean_data():
     layer = model.get_layer("conv1_bn")
     np.testing.assert_allclose(layer.moving_mean, conv1.mean(axis=(0, 1, 2)), rtol=1e-3, atol=1e-5)
     np.testing.assert_allclose(layer.moving_variance, conv1.var(axis=(0, 1, 2)), rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.parametrize("thicker", [True, False])
+def test_grey_morphology_is_a_3x3_max_or_min_that_ignores_pixels_outside(thicker):
+    import tensorflow as tf
+
+    from model.training.augment import grey_morphology
+
+    # Ink up to the border: padding with black would thin the border's ink, padding with white thicken it.
+    images = np.random.default_rng(0).random((4, 56, 56, 1)).astype(np.float32)
+    images[:, :, :3] = 1.0
+    images[:, -3:, :] = 0.0
+    expected = tf.nn.max_pool2d(images if thicker else -images, 3, 1, "SAME")
+    expected = expected if thicker else -expected
+    np.testing.assert_array_equal(np.asarray(grey_morphology(images, thicker=thicker)), np.asarray(expected))

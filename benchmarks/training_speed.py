@@ -1,0 +1,87 @@
+"""How fast the Quick network trains on this machine, with and without its augmentation, and what that makes of a
+Quick Digits training (6 epochs of the training set, about 86,000 images).
+
+Trains the Quick recipe's network on random 28x28 images through the app's own training pipeline
+(`make_train_dataset`), in rounds that alternate the ways, so a shared machine's changing speed hits each alike;
+prints each round and the medians. The ways:
+- "none": no augmentation (the network alone);
+- "augmented": the recipe's augmentation as the app runs it;
+- "pool morphology": the same, with stroke widths changed by a 3x3 max pool, as before 2026-12-07.
+
+    nice -n 10 python benchmarks/training_speed.py [--rounds 3] [--batches 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+QUICK_DIGITS_IMAGES = 85_745  # the Digits training set with its copies (assets/models/digits/model.json)
+
+
+def pool_morphology(images, *, thicker: bool):
+    """The stroke-width step as it was: a 3x3 max pool of stride 1 (of the negated images for thinner)."""
+    import tensorflow as tf
+
+    pooled = tf.nn.max_pool2d(images if thicker else -images, 3, 1, "SAME")
+    return pooled if thicker else -pooled
+
+
+def samples_per_second(way: str, x, y, batches: int) -> float:
+    """Trains a fresh Quick network for `batches` batches (after 10 to warm up) and returns samples/s."""
+    from model.training import augment
+    from model.training.recipes import get_recipe
+    from model.training.training import build_member, compile_model, make_train_dataset
+
+    recipe = get_recipe("quick")
+    current = augment.grey_morphology
+    augment.grey_morphology = pool_morphology if way == "pool morphology" else current
+    try:
+        model = build_member(recipe, 10)
+        compile_model(model, recipe.learning_rate)
+        dataset = make_train_dataset(x, y, batch_size=recipe.batch_size,
+                                     augmentation=None if way == "none" else recipe.augmentation)
+        model.fit(dataset.take(10), verbose=0)
+        started = time.perf_counter()
+        model.fit(dataset.take(batches), verbose=0)
+        return batches * recipe.batch_size / (time.perf_counter() - started)
+    finally:
+        augment.grey_morphology = current
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every way, alternated")
+    parser.add_argument("--batches", type=int, default=60, help="timed batches of 128 per measurement")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    count = 128 * (args.batches + 20)
+    x = (rng.random((count, 28, 28)) > 0.8).astype(np.float32)
+    y = rng.integers(0, 10, count)
+    ways = ("none", "augmented", "pool morphology")
+    figures: dict[str, list[float]] = {way: [] for way in ways}
+    for round_index in range(args.rounds):
+        for way in ways:
+            figures[way].append(samples_per_second(way, x, y, args.batches))
+            print(f"round {round_index + 1}, {way}: {figures[way][-1]:.0f} samples/s", flush=True)
+    print(f"\nmedians over {args.rounds} rounds on {os.cpu_count()} cores:")
+    for way in ways:
+        rate = statistics.median(figures[way])
+        minutes = 6 * QUICK_DIGITS_IMAGES / rate / 60
+        print(f"  {way}: {rate:.0f} samples/s; a Quick Digits training's 6 epochs would take {minutes:.1f} min")
+    ratio = statistics.median(figures["augmented"]) / statistics.median(figures["pool morphology"])
+    print(f"  augmented with shifted slices / with the max pool: {ratio:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
