@@ -31,6 +31,7 @@ from model.core import settings as user_settings
 from model.core.paths import MNIST_ENV, data_dir
 from model.core.storage import atomic_write_bytes, open_npz
 from model.core.training_progress import stop_if_asked
+from model.core.workers import default_workers, run_chunks
 from model.datasets.digit_styles import add_fat_pen_copies, add_flagged_ones
 from model.datasets.pen_digits import add_pen_copies
 from model.datasets.scan_digits import add_scan_copies
@@ -38,6 +39,11 @@ from model.datasets.scan_digits import add_scan_copies
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 # The share of the flagged 1s also redrawn as a tablet records them, and the share also scanned coarsely.
 _FLAGGED_COPIES_SHARE = 0.3
+# Images per unit of work handed to a process, and the set size from which processes pay off.
+_CHUNK = 1000
+_CHUNK_BYTES = 64 << 20
+_POOL_IMAGE_BYTES = 64 * 64
+_POOL_MINIMUM = 4000
 _KEYS = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
 
 
@@ -191,12 +197,26 @@ def _remove_stale_caches(current: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def preprocess_images(images: np.ndarray, *, drop_faint: bool = False, should_stop=None) -> np.ndarray:
+def preprocess_images(images: np.ndarray, *, drop_faint: bool = False, should_stop=None,
+                      workers: int | None = None) -> np.ndarray:
     """Passes MNIST-style images (white on black, any size) through `preprocess`; (N, 28, 28) float32.
 
     `drop_faint=True` renders them as the training set is (see the module's docstring); `should_stop` is
-    polled per image (True raises `TrainingCancelled`).
+    polled per image (True raises `TrainingCancelled`). `workers` processes share the work (by default one per
+    core for large sets of small images: the training set's cache holds 95,745); the result is the same.
     """
+    # Chunks of at most _CHUNK_BYTES: a pen copy is 432x432 pixels, and each chunk in flight is a copy.
+    size = int(max(1, min(_CHUNK, _CHUNK_BYTES // max(1, np.asarray(images[:1]).nbytes))))
+    chunks = [(images[start:start + size], drop_faint) for start in range(0, len(images), size)]
+    if workers is None:
+        # Sending a canvas-sized image to a process costs about what preprocessing it does: only small ones go.
+        small = np.asarray(images[:1]).nbytes <= _POOL_IMAGE_BYTES
+        workers = default_workers(len(images), _POOL_MINIMUM) if small else 1
+    parts = run_chunks(_preprocess_chunk, chunks, workers, should_stop)
+    return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.float32)
+
+
+def _preprocess_chunk(images: np.ndarray, drop_faint: bool, should_stop=None) -> np.ndarray:
     from model.core.preprocessing import preprocess
 
     result = np.zeros((len(images), 28, 28), np.float32)

@@ -11,14 +11,7 @@ simulator, and `benchmarks/window_shapes.py` on drawings made with the mouse on 
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 
 import cv2
 import numpy as np
@@ -27,6 +20,7 @@ from model.core.preprocessing import preprocess
 from model.core.strokes import Stroke, drawing_bounds, render_strokes
 from model.core.tasks import SHAPE_LABELS
 from model.core.training_progress import stop_if_asked
+from model.core.workers import default_workers, run_chunks
 from model.datasets.not_shapes import NOT_SHAPES
 from model.datasets.shape_outlines import OUTLINES, rotate
 
@@ -35,8 +29,6 @@ __all__ = ["SHAPE_LABELS", "generate_drawing", "make_dataset", "make_not_shapes"
 # Drawings per unit of work handed to a process, and the set size from which processes pay off.
 _CHUNK = 500
 _POOL_MINIMUM = 3000
-# How often a pool's progress is checked for a cancel.
-_POLL_SECONDS = 0.1
 
 
 def generate_drawing(label: str, rng: np.random.Generator) -> tuple[list[Stroke], tuple[int, int]]:
@@ -169,10 +161,8 @@ def make_dataset(num_per_label: int, seed: int = 0, *, workers: int | None = Non
     y = np.tile(np.arange(len(SHAPE_LABELS), dtype=np.int64), num_per_label)
     chunks = [(seed, start, min(start + _CHUNK, count)) for start in range(0, count, _CHUNK)]
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if count >= _POOL_MINIMUM else 1
-    if getattr(sys, "frozen", False):
-        workers = 1  # a frozen app's spawned children would start the app again, not a worker
-    parts = _run_chunks(chunks, workers, should_stop)
+        workers = default_workers(count, _POOL_MINIMUM)
+    parts = run_chunks(_make_chunk, chunks, workers, should_stop)
     x = np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.float32)
     return x, y
 
@@ -201,47 +191,6 @@ def _training_image(outline, rng: np.random.Generator) -> np.ndarray:
         strokes, _ = _draw(outline(rng), rng)
         image = preprocess(render_for_training(strokes, rng), ink="dark")
     return image
-
-
-def _run_chunks(chunks: list[tuple[int, int, int]], workers: int, should_stop=None) -> list[np.ndarray]:
-    if workers > 1 and len(chunks) > 1:
-        try:
-            return _run_in_pool(chunks, workers, should_stop)
-        except (OSError, RuntimeError, BrokenProcessPool):
-            pass  # No processes here (a sandbox, a frozen app): the same work, in this process.
-    return [_make_chunk(*chunk, should_stop=should_stop) for chunk in chunks]
-
-
-def _run_in_pool(chunks: list[tuple[int, int, int]], workers: int, should_stop) -> list[np.ndarray]:
-    # Spawned, not forked: the caller may hold TensorFlow's threads, which fork can deadlock.
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_worker)
-    finished = False
-    try:
-        futures = [pool.submit(_make_chunk, *chunk) for chunk in chunks]
-        pending = set(futures)
-        while pending:
-            stop_if_asked(should_stop)
-            _, pending = wait(pending, timeout=_POLL_SECONDS)
-        finished = True
-        return [future.result() for future in futures]
-    finally:
-        # After a cancel (or an error) nothing waits for the workers: they drop the queued chunks, finish the
-        # one in hand on their own and exit; at once if this process is gone (`_exit_when_orphaned`).
-        pool.shutdown(wait=finished, cancel_futures=not finished)
-
-
-def _quiet_worker() -> None:
-    cv2.setNumThreads(1)  # one process per core already; OpenCV's own threads would only contend
-    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), name="parent-watch", daemon=True).start()
-
-
-def _exit_when_orphaned(parent: int) -> None:
-    """A pool worker's watch: once the process that started the pool is gone (killed, or ended before its pool),
-    nothing will read this worker's chunk, and the pool's queues would hold it forever: it exits."""
-    while os.getppid() == parent:
-        time.sleep(_POLL_SECONDS)
-    os._exit(0)
 
 
 def _make_chunk(seed: int, start: int, stop: int, should_stop=None) -> np.ndarray:

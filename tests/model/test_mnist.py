@@ -184,3 +184,27 @@ def test_the_cache_is_made_again_when_the_choice_of_training_copies_changes(fake
 
     monkeypatch.setattr(inspect, "getsource", edited)
     assert mnist._cache_path(path) != before
+
+
+def test_preprocessing_spread_over_processes_gives_the_same_images_in_order(mnist_path, monkeypatch):
+    (images, _), _ = load_mnist(mnist_path)
+    images = images[:120]
+    monkeypatch.setattr(mnist, "_CHUNK", 25)  # five chunks for two processes
+    alone = mnist.preprocess_images(images, drop_faint=True, workers=1)
+    pooled = mnist.preprocess_images(images, drop_faint=True, workers=2)
+    assert alone.shape == (120, 28, 28) and alone.max() == pytest.approx(1.0)
+    np.testing.assert_array_equal(pooled, alone)
+    # Large images go in smaller chunks, so that each chunk in flight stays small.
+    monkeypatch.setattr(mnist, "_CHUNK_BYTES", 10 * images[0].nbytes)
+    seen = []
+    monkeypatch.setattr(mnist, "run_chunks", lambda function, chunks, workers, should_stop: seen.extend(chunks) or [])
+    mnist.preprocess_images(images, workers=1)
+    assert [len(chunk[0]) for chunk in seen] == [10] * 12
+
+
+def test_a_cancel_stops_pooled_preprocessing(mnist_path):
+    from model.core.training_progress import TrainingCancelled
+
+    (images, _), _ = load_mnist(mnist_path)
+    with pytest.raises(TrainingCancelled):
+        mnist.preprocess_images(images[:8000], workers=2, should_stop=lambda: True)
