@@ -26,9 +26,7 @@ MAX_WORKERS = 4
 
 def default_workers(count: int, minimum: int) -> int:
     """Returns how many processes `count` items merit: one per core (at most `MAX_WORKERS`) from `minimum` on."""
-    if count < minimum or getattr(sys, "frozen", False):
-        return 1  # a frozen app's spawned children would start the app again, not a worker
-    return min(os.cpu_count() or 1, MAX_WORKERS)
+    return min(os.cpu_count() or 1, MAX_WORKERS) if count >= minimum else 1
 
 
 def run_chunks(function: Callable, chunks: list[tuple], workers: int, should_stop=None) -> list:
@@ -42,7 +40,8 @@ def run_chunks(function: Callable, chunks: list[tuple], workers: int, should_sto
         should_stop: polled per chunk and every tenth of a second; True raises `TrainingCancelled` (a pool's
             workers finish the chunk in hand on their own and exit).
     """
-    if workers > 1 and len(chunks) > 1:
+    # A frozen app's spawned children would start the app again, not a worker.
+    if workers > 1 and len(chunks) > 1 and not getattr(sys, "frozen", False):
         try:
             return _run_in_pool(function, chunks, workers, should_stop)
         except (OSError, RuntimeError, BrokenProcessPool):
