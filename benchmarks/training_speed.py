@@ -8,7 +8,10 @@ prints each round and the medians. The ways:
 - "augmented": the recipe's augmentation as the app runs it;
 - "pool morphology": the same, with stroke widths changed by a 3x3 max pool, as before 2026-12-07.
 
-    nice -n 10 python benchmarks/training_speed.py [--rounds 3] [--batches 60]
+With --cache, it first times what a first Digits training does before its first batch: preprocessing MNIST and its
+copies into the cache (in a temporary data folder), in one process and on every core, alternated.
+
+    nice -n 10 python benchmarks/training_speed.py [--rounds 3] [--batches 60] [--cache MNIST.npz]
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -58,11 +62,33 @@ def samples_per_second(way: str, x, y, batches: int) -> float:
         augment.grey_morphology = current
 
 
+def cache_seconds(mnist_path: str, rounds: int) -> None:
+    """Times building the preprocessed MNIST cache in one process and with the pool, alternated; prints medians."""
+    from model.datasets import mnist
+
+    pooled = mnist.default_workers
+    figures: dict[str, list[float]] = {"one process": [], "every core": []}
+    for _ in range(rounds):
+        for way in figures:
+            mnist.default_workers = pooled if way == "every core" else (lambda count, minimum: 1)
+            with tempfile.TemporaryDirectory() as folder:
+                os.environ["CONVCANVAS_DATA_DIR"] = folder
+                started = time.perf_counter()
+                mnist.load_mnist_preprocessed(mnist_path)
+                figures[way].append(time.perf_counter() - started)
+            print(f"MNIST cache, {way}: {figures[way][-1]:.1f} s", flush=True)
+    mnist.default_workers = pooled
+    print("medians: " + ", ".join(f"{way} {statistics.median(values):.1f} s" for way, values in figures.items()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every way, alternated")
     parser.add_argument("--batches", type=int, default=60, help="timed batches of 128 per measurement")
+    parser.add_argument("--cache", metavar="MNIST.npz", help="also time building the preprocessed MNIST cache")
     args = parser.parse_args()
+    if args.cache:
+        cache_seconds(args.cache, args.rounds)
     rng = np.random.default_rng(0)
     count = 128 * (args.batches + 20)
     x = (rng.random((count, 28, 28)) > 0.8).astype(np.float32)
