@@ -66,18 +66,24 @@ def cache_seconds(mnist_path: str, rounds: int) -> None:
     """Times building the preprocessed MNIST cache in one process and with the pool, alternated; prints medians."""
     from model.datasets import mnist
 
-    pooled = mnist.default_workers
+    pooled, data_dir = mnist.default_workers, os.environ.get("CONVCANVAS_DATA_DIR")
     figures: dict[str, list[float]] = {"one process": [], "every core": []}
-    for _ in range(rounds):
-        for way in figures:
-            mnist.default_workers = pooled if way == "every core" else (lambda count, minimum: 1)
-            with tempfile.TemporaryDirectory() as folder:
-                os.environ["CONVCANVAS_DATA_DIR"] = folder
-                started = time.perf_counter()
-                mnist.load_mnist_preprocessed(mnist_path)
-                figures[way].append(time.perf_counter() - started)
-            print(f"MNIST cache, {way}: {figures[way][-1]:.1f} s", flush=True)
-    mnist.default_workers = pooled
+    try:
+        for _ in range(rounds):
+            for way in figures:
+                mnist.default_workers = pooled if way == "every core" else (lambda count, minimum: 1)
+                with tempfile.TemporaryDirectory() as folder:
+                    os.environ["CONVCANVAS_DATA_DIR"] = folder
+                    started = time.perf_counter()
+                    mnist.load_mnist_preprocessed(mnist_path)
+                    figures[way].append(time.perf_counter() - started)
+                print(f"MNIST cache, {way}: {figures[way][-1]:.1f} s", flush=True)
+    finally:
+        mnist.default_workers = pooled
+        if data_dir is None:
+            os.environ.pop("CONVCANVAS_DATA_DIR", None)
+        else:
+            os.environ["CONVCANVAS_DATA_DIR"] = data_dir
     print("medians: " + ", ".join(f"{way} {statistics.median(values):.1f} s" for way, values in figures.items()))
 
 

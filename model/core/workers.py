@@ -45,7 +45,7 @@ def run_chunks(function: Callable, chunks: list[tuple], workers: int, should_sto
         try:
             return _run_in_pool(function, chunks, workers, should_stop)
         except (OSError, RuntimeError, BrokenProcessPool):
-            pass  # No processes here (a sandbox, a frozen app): the same work, in this process.
+            pass  # No processes here (a sandbox): the same work, in this process.
     return [function(*chunk, should_stop=should_stop) for chunk in chunks]
 
 

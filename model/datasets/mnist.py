@@ -205,13 +205,13 @@ def preprocess_images(images: np.ndarray, *, drop_faint: bool = False, should_st
     polled per image (True raises `TrainingCancelled`). `workers` processes share the work (by default one per
     core for large sets of small images: the training set's cache holds 95,745); the result is the same.
     """
+    image_bytes = max(1, np.asarray(images[:1]).nbytes)
     # Chunks of at most _CHUNK_BYTES: a pen copy is 432x432 pixels, and each chunk in flight is a copy.
-    size = int(max(1, min(_CHUNK, _CHUNK_BYTES // max(1, np.asarray(images[:1]).nbytes))))
+    size = int(max(1, min(_CHUNK, _CHUNK_BYTES // image_bytes)))
     chunks = [(images[start:start + size], drop_faint) for start in range(0, len(images), size)]
     if workers is None:
         # Sending a canvas-sized image to a process costs about what preprocessing it does: only small ones go.
-        small = np.asarray(images[:1]).nbytes <= _POOL_IMAGE_BYTES
-        workers = default_workers(len(images), _POOL_MINIMUM) if small else 1
+        workers = default_workers(len(images), _POOL_MINIMUM) if image_bytes <= _POOL_IMAGE_BYTES else 1
     parts = run_chunks(_preprocess_chunk, chunks, workers, should_stop)
     return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.float32)
 
