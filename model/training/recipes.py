@@ -70,6 +70,10 @@ class Recipe:
         weight_averaging: momentum of an exponential moving average of the weights that replaces them at
             the end of training (0: none); an average over the last few hundred steps generalises better
             than the weights of the last step.
+        label_smoothing: per task, the share of each labelled sample's target spread evenly over the labels
+            (`model.training.losses`; a task not named: none). Digits reads people's pen digits better with it;
+            Shapes, which teaches drawings of no label to give an even answer, flagged fewer of them as Not sure
+            (docs/digits-accuracy.md).
         source_share: chance that a training image is shown as its source has it (MNIST's own pen widths,
             blur and framing) rather than preprocessed, where the data holds both (Digits).
         task_epochs: per-task overrides of `epochs` (Shapes needs fewer).
@@ -88,6 +92,7 @@ class Recipe:
     warmup_steps: int = 0
     augmentation: dict | None = None
     weight_averaging: float = 0.0
+    label_smoothing: dict = field(default_factory=dict)
     source_share: float = 0.0
     task_epochs: dict = field(default_factory=dict)
     shapes_per_label: int = 2000
@@ -96,6 +101,10 @@ class Recipe:
     def epochs_for(self, task_name: str) -> int:
         """Returns the number of epochs per member for a task."""
         return int(self.task_epochs.get(task_name, self.epochs))
+
+    def label_smoothing_for(self, task_name: str) -> float:
+        """Returns the label smoothing a task trains with (0: none)."""
+        return float(self.label_smoothing.get(task_name, 0.0))
 
     def learning_rate_at(self, epoch: int) -> float:
         """Returns the learning rate for a 0-based epoch: halved every `halve_every` epochs."""

@@ -29,6 +29,7 @@ from model.training.checkpoints import CheckpointState, has_checkpoint  # noqa: 
 from model.training.imported_data import add_imported, imported_metrics
 from model.training.recipes import Recipe, get_recipe
 from model.training.schedule import schedule_callback
+from model.training.temperature import fold_temperature
 
 LOG = logging.getLogger(__name__)
 SHAPES_VALIDATION_PER_LABEL = 150
@@ -131,20 +132,22 @@ def build_member(recipe: Recipe, num_classes: int, index: int = 0):
     return build_model(recipe.architecture, num_classes, name=name)
 
 
-def compile_model(keras_model, learning_rate: float, weight_averaging: float = 0.0) -> None:
+def compile_model(keras_model, learning_rate: float, weight_averaging: float = 0.0,
+                  label_smoothing: float = 0.0) -> None:
     """Compiles for integer labels (-1: fits no label, see `model.training.losses`) with Adam, reporting accuracy.
 
     With `weight_averaging` (an EMA momentum, e.g. 0.999), Adam keeps a moving average of the weights,
-    which replaces them when `fit` ends; checkpoints carry it in the optimizer's state.
+    which replaces them when `fit` ends; checkpoints carry it in the optimizer's state. `label_smoothing` spreads
+    that share of each labelled sample's target evenly over the labels.
     """
     import keras
 
-    from model.training.losses import labels_or_none
+    from model.training.losses import training_loss
 
     averaging = {"use_ema": True, "ema_momentum": weight_averaging} if weight_averaging else {}
     keras_model.compile(
         optimizer=keras.optimizers.Adam(learning_rate, **averaging),
-        loss=labels_or_none,
+        loss=training_loss(label_smoothing),
         metrics=["accuracy"],
     )
 
@@ -264,7 +267,11 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
         final = members[0] if len(members) == 1 else assemble_ensemble(members)
         sample = np.random.default_rng(seed).permutation(len(data.x_train))[:5000]
         recalibrate_batch_norm(final, data.x_train[np.sort(sample)], should_stop=should_stop)
+        temperatures = fold_temperature(final, data.x_val, data.y_val, should_stop=should_stop) \
+            if recipe.label_smoothing_for(task.name) else []
         metrics = evaluate(final, data.x_val, data.y_val, should_stop=should_stop)
+        if temperatures:
+            metrics.update(temperature=temperatures[0] if len(temperatures) == 1 else temperatures)
         metrics.update(imported_metrics(final, data, should_stop))
         metrics.update(validation=data.validation, epochs=epochs, train_seconds=round(time.monotonic() - started, 1),
                        train_samples=data.train_count)
@@ -325,7 +332,8 @@ def _train_member(index, task, recipe, data, state, tracker, should_stop, epoch_
             keras_model = checkpoints.load_member(task.name, index)
         else:
             keras_model = build_member(recipe, task.num_classes, index)
-            compile_model(keras_model, recipe.learning_rate, recipe.weight_averaging)
+            compile_model(keras_model, recipe.learning_rate, recipe.weight_averaging,
+                          recipe.label_smoothing_for(task.name))
         stop_if_asked(should_stop)
     state.member, state.epoch = index, initial_epoch
     if initial_epoch >= state.epochs:

@@ -35,6 +35,21 @@ def test_a_short_batch_norm_training_predicts_as_well_as_it_trains():
     assert result.metrics["val_accuracy"] > 0.8
 
 
+def test_a_smoothed_training_folds_in_a_temperature_that_gives_its_confidence_back(tmp_path):
+    data = bars_data(train=384, val=150)
+    tops, metrics = {}, {}
+    for smoothing in (0.0, 0.3):
+        result = train_task(SHAPES, _small_recipe(label_smoothing={"shapes": smoothing}), epochs=4, data=data,
+                            out_path=tmp_path / f"smoothing-{smoothing}.keras")
+        keras_model, info = load_model("shapes", path=result.model_path)
+        probabilities = Predictor(keras_model, info.labels).predict(data.x_val)
+        tops[smoothing], metrics[smoothing] = float(np.median(probabilities.max(axis=1))), result.metrics
+    assert "temperature" not in metrics[0.0] and metrics[0.3]["temperature"] < 1.0
+    assert metrics[0.3]["val_accuracy"] > 0.8
+    # Smoothing 0.3 over three labels alone would leave a clear drawing's answer near 0.7 + 0.1.
+    assert tops[0.0] > 0.9 and tops[0.3] > 0.9, tops
+
+
 def test_progress_reports_batches_and_epochs_with_an_eta():
     updates = []
     train_task(SHAPES, _small_recipe(), epochs=2, data=bars_data(train=128), progress=updates.append)
