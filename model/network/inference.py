@@ -276,6 +276,19 @@ class Predictor:
         return tf.function(run, input_signature=[tf.TensorSpec((1, 28, 28, 1), tf.float32)])
 
 
+def probabilities_in_batches(keras_model, x, batch_size: int = 500, should_stop=None) -> np.ndarray:
+    """Returns a model's outputs for (N, 28, 28) images, a batch at a time (all at once would hold every layer's
+    activations for the whole set); `should_stop` is polled per batch (True raises `TrainingCancelled`)."""
+    from model.core.training_progress import stop_if_asked
+
+    batches = []
+    for start in range(0, len(x), batch_size):
+        stop_if_asked(should_stop)
+        images = np.asarray(x[start:start + batch_size], np.float32)[..., None]
+        batches.append(np.asarray(keras_model(images, training=False)))
+    return np.concatenate(batches) if batches else np.zeros((0, 0), np.float32)
+
+
 def member_models(keras_model) -> list:
     """Returns an ensemble's member models in order, or `[keras_model]` for a single CNN."""
     members = [layer for layer in keras_model.layers if layer.name.startswith("member") and hasattr(layer, "layers")]

@@ -24,7 +24,7 @@ import numpy as np
 from model.core import disk
 from model.core.paths import models_dir
 from model.network import model_store
-from model.network.inference import member_models
+from model.network.inference import member_models, probabilities_in_batches
 from model.training import retrain_checkpoint
 from model.training.fitting import EpochLogs, RetrainProgress, fit
 from model.training.retrain_data import base_and_imported, user_data
@@ -224,7 +224,7 @@ def retrain(task, settings: RetrainSettings | None = None, *, progress=None, sho
     result.history, result.cancelled = history, cancelled
     progress(RetrainProgress("saving"))
     if len(x_val):
-        predicted = np.argmax(_probabilities(keras_model, x_val), axis=1)
+        predicted = np.argmax(probabilities_in_batches(keras_model, x_val, 256), axis=1)
         result.after_accuracy = float(np.mean(predicted == y_val))
         result.confusion, result.confusion_ids = confusion_matrix(y_val, predicted, ids[val_index], task.num_classes)
     if not cancelled:
@@ -282,15 +282,8 @@ def _check_enough(task, y_train, num_base: int) -> None:
         )
 
 
-def _probabilities(keras_model, x) -> np.ndarray:
-    outputs = []
-    for start in range(0, len(x), 256):
-        outputs.append(np.asarray(keras_model(x[start:start + 256, ..., np.newaxis], training=False)))
-    return np.concatenate(outputs) if outputs else np.zeros((0, 0), np.float32)
-
-
 def _accuracy_by_name(keras_model, old_labels, new_labels, x, y) -> float:
-    predicted = np.argmax(_probabilities(keras_model, x), axis=1)
+    predicted = np.argmax(probabilities_in_batches(keras_model, x, 256), axis=1)
     names = [old_labels[i] for i in predicted]
     return float(np.mean([name == new_labels[int(true)] for name, true in zip(names, y)]))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.core.training_progress import stop_if_asked
+from model.network.inference import member_models, probabilities_in_batches
 
 # Fewer held-out images than this leave the temperature at 1: on a handful, all read right, the fit runs to the
 # sharpest temperature tried and would make every answer, a scribble's too, look certain.
@@ -58,19 +58,18 @@ def fold_temperature(keras_model, x, y, batch_size: int = 500, should_stop=None)
         keras_model: a single CNN or an ensemble (each member gets its own temperature).
         x: (N, 28, 28) float images held out from training.
         y: (N,) integer labels.
-        should_stop: polled per member; True raises `TrainingCancelled`, leaving earlier members changed.
+        should_stop: polled per batch; True raises `TrainingCancelled`, leaving earlier members changed.
     """
-    from model.network.inference import member_models
-
+    members = member_models(keras_model)
+    if np.sum(np.asarray(y) >= 0) < MIN_HELD_OUT:
+        return [1.0] * len(members)
     temperatures = []
-    for network in member_models(keras_model):
-        stop_if_asked(should_stop)
+    for network in members:
         output = _softmax_layer(network)
-        if output is None or np.sum(np.asarray(y) >= 0) < MIN_HELD_OUT:
+        if output is None:
             temperatures.append(1.0)
             continue
-        probabilities = network.predict(np.asarray(x, np.float32)[..., None], batch_size=batch_size, verbose=0)
-        temperature = fit_temperature(probabilities, y)
+        temperature = fit_temperature(probabilities_in_batches(network, x, batch_size, should_stop), y)
         kernel, bias = output.get_weights()
         output.set_weights([kernel / temperature, bias / temperature])
         temperatures.append(temperature)

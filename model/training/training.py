@@ -23,6 +23,7 @@ from model.core.training_progress import (  # noqa: F401  (API)
     make_callback,
     stop_if_asked,
 )
+from model.network.inference import probabilities_in_batches
 from model.training import checkpoints, distributed, training_checks
 from model.training.batch_norm import recalibrate_batch_norm
 from model.training.checkpoints import CheckpointState, has_checkpoint  # noqa: F401  (part of this module's API)
@@ -297,12 +298,7 @@ def evaluate(keras_model, x, y, batch_size: int = 500, should_stop=None) -> dict
 
     `should_stop` is polled per batch (True raises `TrainingCancelled`).
     """
-    batches = []
-    for start in range(0, len(x), batch_size):
-        stop_if_asked(should_stop)
-        images = np.asarray(x[start:start + batch_size], np.float32)[..., None]
-        batches.append(np.asarray(keras_model(images, training=False)))
-    probabilities = np.concatenate(batches) if batches else np.zeros((0, 1))
+    probabilities = probabilities_in_batches(keras_model, x, batch_size, should_stop)
     labels = np.asarray(y, np.int64)
     accuracy = float((probabilities.argmax(axis=1) == labels).mean()) if len(x) else 0.0
     loss = float(-np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1)).mean()) if len(x) else 0.0
