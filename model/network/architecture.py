@@ -94,8 +94,11 @@ def _conv(layers, x, name, options):
 
 
 def _normalised(layers, x, name, activation):
-    """Batch norm, then the activation the conv or dense layer before it left out (it has no bias either)."""
-    x = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"{name}_bn")(x)
+    """Batch norm (trained by TensorFlow's fused kernel, see `model.network.fused_batch_norm`), then the activation
+    the conv or dense layer before it left out (it has no bias either)."""
+    from model.network.fused_batch_norm import FusedBatchNormalization
+
+    x = FusedBatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"{name}_bn")(x)
     return layers.Activation(activation, name=f"{name}_{activation}")(x)
 
 

@@ -380,7 +380,9 @@ def load_predictor(task_name: str):
 def _kind(layer, network) -> str:
     if layer.name == "output" or (layer is network.layers[-1] and type(layer).__name__ == "Dense"):
         return "output"
-    return _CLASS_KINDS.get(type(layer).__name__, "activation")
+    # By the nearest class Keras names (a subclass, such as FusedBatchNormalization, is its base's kind).
+    return next((_CLASS_KINDS[kind.__name__] for kind in type(layer).__mro__ if kind.__name__ in _CLASS_KINDS),
+                "activation")
 
 
 def _as_batch(images: np.ndarray) -> np.ndarray:

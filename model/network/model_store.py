@@ -109,6 +109,9 @@ def save_model(model, info: ModelInfo, path: str | os.PathLike | None = None) ->
         raise ValueError(f"A model file must end in .keras; received {str(target)!r}. Rename it, e.g. model.keras.")
     if not info.trained_at:
         info.trained_at = now_iso()
+    from model.network.fused_batch_norm import with_plain_batch_norm
+
+    model = with_plain_batch_norm(model)  # loads in any Keras, without this app's layer class
     if target.exists():
         keep_previous(target)
     with atomic_path(target) as temporary:

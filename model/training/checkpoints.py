@@ -95,6 +95,7 @@ def load_member(task_name: str, member: int, *, compile: bool = True):
     """Loads a member's checkpoint; compiled, it carries its optimizer state on."""
     import keras
 
+    import model.network.fused_batch_norm  # noqa: F401  (registers the layer a checkpoint names)
     import model.training.losses  # noqa: F401  (registers the loss a compiled checkpoint names)
 
     return keras.models.load_model(member_path(task_name, member), compile=compile)

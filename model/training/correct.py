@@ -98,8 +98,10 @@ def _correction_set(task, store, image28, label_index, sample_id, copies, older,
 
 def _freeze_batch_norm(keras_model) -> None:
     # Batches full of copies of one drawing would drag the normalisation statistics off; keep them as trained.
+    import keras
+
     for layer in keras_model._flatten_layers(include_self=False):
-        if type(layer).__name__ == "BatchNormalization":
+        if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False
 
 

@@ -96,6 +96,8 @@ def load_network(task_name: str):
     """Returns the network an unfinished retrain left after its last finished epoch, or None if none finished."""
     import keras
 
+    import model.network.fused_batch_norm  # noqa: F401  (registers the layer a fresh network's checkpoint names)
+
     path = _model_path(task_name)
     return keras.models.load_model(path, compile=False) if path.is_file() else None
 

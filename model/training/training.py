@@ -262,7 +262,10 @@ def train_task(task, recipe: str | Recipe = "quick", epochs: int | None = None, 
                                                    seed, steps)
             if cancelled:
                 return TrainingResult("cancelled", elapsed_s=time.monotonic() - started)
-            members.append(keras_model)
+            from model.network.fused_batch_norm import with_plain_batch_norm
+
+            # Plain Keras layers from here on, as the saved model and its live copy have them.
+            members.append(with_plain_batch_norm(keras_model))
         report(TrainingProgress("saving", recipe.members, recipe.members, epochs, epochs,
                                 elapsed_s=time.monotonic() - started, eta_s=0.0))
         final = members[0] if len(members) == 1 else assemble_ensemble(members)
