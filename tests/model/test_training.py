@@ -238,3 +238,21 @@ def test_grey_morphology_is_a_3x3_max_or_min_that_ignores_pixels_outside(thicker
     expected = tf.nn.max_pool2d(images if thicker else -images, 3, 1, "SAME")
     expected = expected if thicker else -expected
     np.testing.assert_array_equal(np.asarray(grey_morphology(images, thicker=thicker)), np.asarray(expected))
+
+
+def test_each_varied_image_is_its_strokes_eroded_or_dilated_at_twice_the_size_and_the_rest_untouched():
+    import tensorflow as tf
+
+    from model.training.augment import vary_stroke_width
+
+    x = np.repeat(bars_data(train=4).x_train, 16, axis=0)[..., None]
+    large = tf.image.resize(x, (56, 56), method="bilinear")
+    # The reference: a 3x3 max pool of the image (thicker) or of its negative (thinner), then back to 28x28.
+    thick = np.asarray(tf.nn.avg_pool2d(tf.nn.max_pool2d(large, 3, 1, "SAME"), 2, 2, "VALID"))
+    thin = np.asarray(tf.nn.avg_pool2d(-tf.nn.max_pool2d(-large, 3, 1, "SAME"), 2, 2, "VALID"))
+    tf.random.set_seed(1)
+    varied = np.asarray(vary_stroke_width(x, probability=0.5))
+    ways = [next((name for name, image in (("thicker", thick[k]), ("thinner", thin[k]), ("unchanged", x[k]))
+                  if np.allclose(varied[k], image, atol=1e-5)), None) for k in range(len(x))]
+    assert None not in ways
+    assert 10 < ways.count("unchanged") < 54 and ways.count("thicker") > 5 and ways.count("thinner") > 5
