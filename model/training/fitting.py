@@ -43,21 +43,29 @@ def fit(keras_model, x, y, validation, *, epochs, learning_rate, batch_size, see
     import keras
     import tensorflow as tf
 
-    from model.training.augment import augment_batch
-
     tf.random.set_seed(seed)
     keras_model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                         loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    dataset = (tf.data.Dataset.from_tensor_slices((x[..., np.newaxis].astype(np.float32), y))
-               .shuffle(len(x), seed=seed).batch(batch_size)
-               .map(lambda images, labels: (augment_batch(images, **augmentation), labels))
-               .prefetch(2))
+    dataset = train_dataset(x, y, batch_size=batch_size, seed=seed, augmentation=augmentation)
     x_val, y_val = validation
     batches = math.ceil(len(x) / batch_size)
     callback = _ProgressCallback(epochs, batches, progress, should_stop, epoch_end, initial_epoch)
     keras_model.fit(dataset, epochs=epochs, initial_epoch=initial_epoch, verbose=0, callbacks=[callback], shuffle=False,
                     validation_data=(x_val[..., np.newaxis], y_val) if len(x_val) else None)
     return callback.history, callback.cancelled
+
+
+def train_dataset(x, y, *, batch_size, seed, augmentation):
+    """Returns the shuffled, batched, varied tf.data pipeline of (images (B, 28, 28, 1), labels) `fit` trains on."""
+    import tensorflow as tf
+
+    from model.training.augment import augment_batch
+    from model.training.pipelines import without_autotuning
+
+    return without_autotuning(tf.data.Dataset.from_tensor_slices((x[..., np.newaxis].astype(np.float32), y))
+                              .shuffle(len(x), seed=seed).batch(batch_size)
+                              .map(lambda images, labels: (augment_batch(images, **augmentation), labels))
+                              .prefetch(2))
 
 
 def _progress_callback_class():

@@ -70,6 +70,7 @@ class StreamSource:
         import tensorflow as tf
 
         from model.training.augment import augment_batch
+        from model.training.pipelines import without_autotuning
 
         files, set_ids, tables = [], [], []
         width = max(len(shard_set.labels) for shard_set in self.sets)
@@ -98,7 +99,7 @@ class StreamSource:
             cycle_length=min(4, len(files)), block_length=16, num_parallel_calls=tf.data.AUTOTUNE)
         images = records.map(decode, num_parallel_calls=tf.data.AUTOTUNE).filter(lambda image, label: label >= 0)
         images = images.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True).repeat()
-        return images.batch(batch_size).map(prepare, num_parallel_calls=1).prefetch(2)
+        return without_autotuning(images.batch(batch_size).map(prepare, num_parallel_calls=1).prefetch(2))
 
 
 def drawings_cache(task_name: str) -> ShardSet:

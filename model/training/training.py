@@ -165,6 +165,7 @@ def make_train_dataset(x, y, *, batch_size: int, augmentation: dict | None = Non
     import tensorflow as tf
 
     from model.training.augment import augment_batch
+    from model.training.pipelines import without_autotuning
 
     images = tf.constant(_to_uint8(x)[..., None])
     others = tf.constant(_to_uint8(source)[..., None]) if source is not None and source_share > 0 else None
@@ -184,7 +185,7 @@ def make_train_dataset(x, y, *, batch_size: int, augmentation: dict | None = Non
 
     count = len(y)
     dataset = tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).map(gather, num_parallel_calls=1).prefetch(2)
+    return without_autotuning(dataset.batch(batch_size).map(gather, num_parallel_calls=1).prefetch(2))
 
 
 def _to_uint8(x, chunk: int = 10_000) -> np.ndarray:

@@ -256,3 +256,16 @@ def test_each_varied_image_is_its_strokes_eroded_or_dilated_at_twice_the_size_an
                   if np.allclose(varied[k], image, atol=1e-5)), None) for k in range(len(x))]
     assert None not in ways
     assert 10 < ways.count("unchanged") < 54 and ways.count("thicker") > 5 and ways.count("thinner") > 5
+
+
+def test_every_training_pipeline_runs_without_tf_data_autotuning(tmp_path):
+    # Deleting an autotuned pipeline's iterator at the end of fit waited up to a minute for the tuning thread.
+    from model.training import fitting
+    from tests.model.test_streaming import LABELS, StreamSource, _write_set
+
+    data = bars_data(train=32)
+    pipelines = [make_train_dataset(data.x_train, data.y_train, batch_size=8).repeat(),
+                 fitting.train_dataset(data.x_train, data.y_train, batch_size=8, seed=0,
+                                       augmentation=fitting.FINE_TUNE_AUGMENTATION),
+                 StreamSource([_write_set(tmp_path / "set", count=40)], LABELS).train_dataset(batch_size=8, seed=0)]
+    assert [pipeline.options().autotune.enabled for pipeline in pipelines] == [False] * 3
