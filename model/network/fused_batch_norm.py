@@ -9,7 +9,7 @@ oneDNN on the CPU) does the same sums in one op each way: the Quick network trai
 `build_model` (model/network/architecture.py) builds networks with `FusedBatchNormalization`; `with_plain_batch_norm`
 turns a trained network back into plain Keras layers with the same weights, so that a saved model, its live copy and
 an exported model load in any Keras without this module. Training checkpoints keep the fused layer: they are read
-only by `model.training.checkpoints`, which imports this module.
+only by `model.training.checkpoints` and `model.training.retrain_checkpoint`, which import this module.
 """
 
 from __future__ import annotations
